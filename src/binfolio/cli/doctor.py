@@ -1,0 +1,72 @@
+"""`binfolio doctor`: run every check, print each result with its fix, exit 1 on any failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from binfolio.cli.common import EXIT_FAILED, EXIT_OK, config_path, console
+
+if TYPE_CHECKING:
+    from binfolio.services.checks import CheckResult
+
+_ICONS = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}
+
+
+def doctor(ctx: typer.Context) -> None:
+    """Check configuration, file permissions, the database and every account; list fixes."""
+    from binfolio.bootstrap import environment
+    from binfolio.config import default_config_path
+    from binfolio.config_load import ConfigError, load_settings
+    from binfolio.services import doctor as checks
+    from binfolio.services.checks import CheckResult, CheckStatus
+
+    environ = environment()
+    path = config_path(ctx) or default_config_path(environ)
+    results: list[CheckResult] = []
+    try:
+        settings = load_settings(path, environ=environ)
+    except ConfigError as exc:
+        results = [CheckResult.fail("config", f"{p.key}: {p.problem}", p.fix) for p in exc.problems]
+        _print(results)
+        raise typer.Exit(EXIT_FAILED) from None
+
+    results += checks.check_files(settings, path, Path.cwd())
+    database = checks.check_database(settings)
+    results += database
+    database_ok = all(r.status is not CheckStatus.FAIL for r in database)
+    account_results, resolved = checks.check_accounts(settings, environ, database_ok)
+    results += account_results
+    results += checks.check_keys(settings, resolved)
+    _print(results)
+    failed = any(r.status is CheckStatus.FAIL for r in results)
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _print(results: list[CheckResult]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from binfolio.services.checks import CheckStatus
+
+    table = Table(show_header=True, header_style="bold", expand=False)
+    table.add_column("")
+    table.add_column("check")
+    table.add_column("result", overflow="fold")
+    table.add_column("fix", overflow="fold")
+    for result in results:
+        table.add_row(_ICONS[result.status], result.name, Text(result.message), Text(result.fix))
+    console.print(table)
+    failures = sum(r.status is CheckStatus.FAIL for r in results)
+    warnings = sum(r.status is CheckStatus.WARN for r in results)
+    if failures:
+        console.print(f"[red]{failures} problem(s)[/], {warnings} warning(s): see the fixes above.")
+    else:
+        console.print(f"[green]All checks passed[/] ({warnings} warning(s)).")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `doctor` to the root command."""
+    app.command("doctor")(doctor)

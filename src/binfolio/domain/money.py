@@ -1,0 +1,48 @@
+"""Money as exact decimals.
+
+Binance sends every amount and price as a string; we parse those strings straight into
+``Decimal`` and refuse floats, which would silently round (0.1 + 0.2 != 0.3).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+class MoneyParseError(ValueError):
+    """A value that should be a decimal number is not one."""
+
+
+def to_decimal(value: str | int | Decimal, *, field: str = "value") -> Decimal:
+    """Parse a Binance number (a string such as ``"0.00100000"``) into a ``Decimal``.
+
+    Args:
+        value: a decimal string, an int or a Decimal. Floats are refused.
+        field: the field name, used in the error message.
+
+    Raises:
+        MoneyParseError: for floats, booleans, and strings that are not finite numbers.
+    """
+    if isinstance(value, bool | float):
+        raise MoneyParseError(f"{field}: refusing {type(value).__name__} {value!r}; pass a string")
+    if isinstance(value, Decimal):
+        result = value
+    else:
+        try:
+            result = Decimal(value)
+        except (InvalidOperation, TypeError) as exc:
+            raise MoneyParseError(f"{field}: {value!r} is not a decimal number") from exc
+    if not result.is_finite():
+        raise MoneyParseError(f"{field}: {value!r} is not a finite number")
+    return result
+
+
+def fmt(value: Decimal) -> str:
+    """Format a decimal as a plain string without exponent (``1E-8`` → ``"0.00000001"``)."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"

