@@ -33,11 +33,11 @@ def test_environment_beats_dotenv_beats_toml(tmp_path: Path) -> None:
         tmp_path / "binfolio.toml",
         "[collector]\ndeadline_s = 10\nconcurrency = 3\nflow_window_days = 5\n",
     )
-    write(tmp_path / ".env", "BINFOLIO_COLLECTOR__CONCURRENCY=4\nBINFOLIO_COLLECTOR__DEADLINE_S=20\n")
-
-    settings = load_settings(
-        config, environ={"BINFOLIO_COLLECTOR__DEADLINE_S": "30"}, cwd=tmp_path
+    write(
+        tmp_path / ".env", "BINFOLIO_COLLECTOR__CONCURRENCY=4\nBINFOLIO_COLLECTOR__DEADLINE_S=20\n"
     )
+
+    settings = load_settings(config, environ={"BINFOLIO_COLLECTOR__DEADLINE_S": "30"}, cwd=tmp_path)
 
     assert settings.collector.deadline_s == 30  # environment
     assert settings.collector.concurrency == 4  # .env
