@@ -103,3 +103,27 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+# --- The offline Binance (binfolio.simulator) -------------------------------------------------
+
+from binfolio.simulator.testing import SimulatorHandle, running_simulator  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def _simulator_server() -> Iterator[SimulatorHandle]:
+    """One simulator server per test session (per xdist worker); tests reset it."""
+    with running_simulator(speed=0) as handle:
+        yield handle
+
+
+@pytest.fixture
+def simulator(_simulator_server: SimulatorHandle) -> SimulatorHandle:
+    """A running simulator (``SimulatorHandle``), reset for this test.
+
+    Fresh state: no accounts, no faults, default limits, empty request log, scenario ``steady``,
+    seed 1, and a **frozen** market clock (``speed=0``) so prices only move when the test moves
+    them (``set_prices``, ``advance_clock``); ``simulator.reset(speed=1)`` lets time run.
+    """
+    _simulator_server.reset(scenario="steady", seed=1, speed=0)
+    return _simulator_server

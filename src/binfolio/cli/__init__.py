@@ -27,6 +27,7 @@ _COMMAND_MODULES: list[str] = [
     "setup",
     "doctor",
     "accounts",
+    "simulator",
 ]
 
 

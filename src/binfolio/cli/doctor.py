@@ -46,19 +46,17 @@ def doctor(ctx: typer.Context) -> None:
 
 
 def _print(results: list[CheckResult]) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    """One line per check and the fix below it, never wrapped, so commands can be copied."""
+    from rich.markup import escape
 
     from binfolio.services.checks import CheckStatus
 
-    table = Table(show_header=True, header_style="bold", expand=False)
-    table.add_column("")
-    table.add_column("check")
-    table.add_column("result", overflow="fold")
-    table.add_column("fix", overflow="fold")
+    width = max((len(r.name) for r in results), default=0)
     for result in results:
-        table.add_row(_ICONS[result.status], result.name, Text(result.message), Text(result.fix))
-    console.print(table)
+        icon = _ICONS[result.status.value]
+        console.print(f"{icon} {result.name:<{width}}  {escape(result.message)}", soft_wrap=True)
+        if result.fix:
+            console.print(f"  {'':<{width}}  [dim]fix:[/] {escape(result.fix)}", soft_wrap=True)
     failures = sum(r.status is CheckStatus.FAIL for r in results)
     warnings = sum(r.status is CheckStatus.WARN for r in results)
     if failures:

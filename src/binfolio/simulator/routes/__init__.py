@@ -1,0 +1,1 @@
+"""Binance endpoints by area; each module's ``ENDPOINTS`` lists ``Endpoint`` declarations."""
