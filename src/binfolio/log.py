@@ -141,6 +141,7 @@ def setup_logging(
         setattr(handler, _HANDLER_MARK, True)
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if level == "DEBUG" else logging.INFO)
-    # httpx logs every request at INFO; useful in the file, noise on the console.
-    logging.getLogger("httpx").setLevel(logging.INFO)
+    # httpx logs every request at INFO: thousands of lines per run, and the run record already
+    # counts requests and weight. Failures surface through our own error messages.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)

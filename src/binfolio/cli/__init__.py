@@ -25,9 +25,12 @@ app = typer.Typer(
 # One line per command module; each defines register(app: typer.Typer) -> None.
 _COMMAND_MODULES: list[str] = [
     "setup",
+    "demo",
     "doctor",
     "accounts",
+    "report",
     "simulator",
+    "snapshot",
 ]
 
 

@@ -114,4 +114,19 @@ def check_accounts(
 
 def check_keys(settings: Settings, accounts: list[ResolvedAccount]) -> list[CheckResult]:
     """Each key against Binance: valid, read-only, and our clock close to Binance's."""
-    return []
+    if not accounts:
+        return []
+    import asyncio
+
+    from binfolio.services import key_check
+    from binfolio.services.snapshot_job import collect_inputs
+
+    targets, endpoints, _ = collect_inputs(settings, accounts)
+    return asyncio.run(
+        key_check.check_keys(
+            targets,
+            endpoints,
+            recv_window_ms=settings.binance.recv_window_ms,
+            timeout_s=settings.binance.timeout_s,
+        )
+    )

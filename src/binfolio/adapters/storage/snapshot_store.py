@@ -1,0 +1,246 @@
+"""Persisting snapshot runs: the run record, and per account one transaction holding its
+snapshot, asset rows, the run's prices it used, its counters in the run record, and (through
+the flow writer) its cash flows. A process killed mid-run therefore leaves whole accounts or none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.expression import Executable
+
+from binfolio.adapters.storage.database import transaction
+from binfolio.adapters.storage.models import (
+    AccountRow,
+    RunPriceRow,
+    RunRow,
+    SnapshotAssetRow,
+    SnapshotRow,
+)
+from binfolio.domain.snapshot import Snapshot
+from binfolio.domain.valuation import AssetPrice
+
+RUN_KIND = "snapshot"
+
+FlowWriter = Callable[[Session, int], None]
+"""Writes an account's cash flows inside its snapshot transaction: (session, account_id)."""
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    """An account's line in the run record."""
+
+    status: str
+    requests: int
+    weight: int
+    errors: tuple[str, ...]
+    duration_ms: int
+
+
+def account_id_for(session: Session, name: str, now: datetime) -> int:
+    """The id of the account called ``name``, created on first sight."""
+    found = session.scalar(select(AccountRow.id).where(AccountRow.name == name))
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():  # another process may create it at the same moment
+            row = AccountRow(name=name, created_at=now)
+            session.add(row)
+    except IntegrityError:
+        return session.scalars(select(AccountRow.id).where(AccountRow.name == name)).one()
+    return row.id
+
+
+class SnapshotStore:
+    """Writes one run. Not shared between runs: it remembers which prices it stored."""
+
+    def __init__(self, factory: sessionmaker[Session], run_id: str) -> None:
+        self._factory = factory
+        self.run_id = run_id
+        self._prices_written: set[str] = set()
+        self._account_ids: dict[str, int] = {}
+        # SQLite runs in this process: its writes are fast local work, not network waits.
+        self.in_process = factory.kw["bind"].dialect.name == "sqlite"
+
+    def start_run(
+        self, started_at: datetime, *, stale_after: timedelta, account_names: Iterable[str] = ()
+    ) -> None:
+        """Open the run record and make sure every account exists (hooks look them up).
+
+        Older runs still "running" died (killed process) and are marked interrupted.
+        """
+        names = sorted(set(account_names))
+        with transaction(self._factory) as session:
+            if names:
+                session.execute(_insert_missing_accounts(session, names, started_at))
+                rows = session.execute(
+                    select(AccountRow.name, AccountRow.id).where(AccountRow.name.in_(names))
+                )
+                self._account_ids = {name: account_id for name, account_id in rows}  # noqa: C416
+            session.execute(
+                update(RunRow)
+                .where(
+                    RunRow.kind == RUN_KIND,
+                    RunRow.status == "running",
+                    RunRow.started_at < started_at - stale_after,
+                )
+                .values(status="interrupted")
+            )
+            session.add(
+                RunRow(
+                    id=self.run_id,
+                    kind=RUN_KIND,
+                    status="running",
+                    started_at=started_at,
+                    requests=0,
+                    weight_used=0,
+                    errors=[],
+                    detail={},
+                )
+            )
+
+    def write_account(
+        self,
+        name: str,
+        taken_at: datetime,
+        snapshot: Snapshot,
+        line: AccountLine,
+        prices: Iterable[AssetPrice],
+        flow_writer: FlowWriter | None = None,
+    ) -> int:
+        """Write one account's snapshot, assets, prices and run line in one transaction.
+
+        Returns:
+            The new snapshot's id.
+        """
+        # Bulk INSERT statements, not the ORM unit of work: a 100-account run writes 100 of
+        # these while the event loop is busy, and the unit of work tripled their cost.
+        new_prices = [
+            p for p in prices if p.price_usdt is not None and p.asset not in self._prices_written
+        ]
+        with transaction(self._factory) as session:
+            account_id = self._account_ids.get(name) or account_id_for(session, name, taken_at)
+            snapshot_id = session.execute(
+                insert(SnapshotRow)
+                .values(_snapshot_values(self.run_id, account_id, taken_at, snapshot, line.errors))
+                .returning(SnapshotRow.id)
+            ).scalar_one()
+            if snapshot.assets:
+                session.execute(insert(SnapshotAssetRow), _asset_values(snapshot_id, snapshot))
+            if new_prices:
+                session.execute(
+                    insert(RunPriceRow),
+                    [
+                        {
+                            "run_id": self.run_id,
+                            "asset": p.asset,
+                            "price_usdt": p.price_usdt,
+                            "price_source": p.source.value,
+                        }
+                        for p in new_prices
+                    ],
+                )
+            session.execute(
+                update(RunRow)
+                .where(RunRow.id == self.run_id)
+                .values(
+                    requests=RunRow.requests + line.requests,
+                    weight_used=RunRow.weight_used + line.weight,
+                )
+            )
+            if flow_writer is not None:
+                flow_writer(session, account_id)
+        self._prices_written.update(p.asset for p in new_prices)
+        return snapshot_id
+
+    def finish_run(
+        self,
+        finished_at: datetime,
+        *,
+        status: str,
+        requests: int,
+        weight: int,
+        errors: Iterable[str],
+        detail: Mapping[str, AccountLine],
+    ) -> None:
+        """Close the run record with the final counters (including the shared price request)."""
+        with transaction(self._factory) as session:
+            run = session.get_one(RunRow, self.run_id, with_for_update=True)
+            run.status = status
+            run.finished_at = finished_at
+            run.duration_ms = (finished_at - run.started_at) // timedelta(milliseconds=1)
+            run.requests = requests
+            run.weight_used = weight
+            run.errors = list(errors)
+            run.detail = {name: _line_json(line) for name, line in detail.items()}
+
+
+def _insert_missing_accounts(session: Session, names: list[str], now: datetime) -> Executable:
+    """INSERT … ON CONFLICT DO NOTHING: another process may add the same name at this moment.
+
+    The dialect modules are imported on use: the PostgreSQL one alone costs 50 ms of start-up.
+    """
+    values = [{"name": n, "created_at": now} for n in names]
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(AccountRow).values(values).on_conflict_do_nothing(index_elements=["name"])
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(AccountRow).values(values).on_conflict_do_nothing(index_elements=["name"])
+
+
+def _line_json(line: AccountLine) -> dict[str, Any]:
+    return {
+        "status": line.status,
+        "requests": line.requests,
+        "weight": line.weight,
+        "errors": list(line.errors),
+        "duration_ms": line.duration_ms,
+    }
+
+
+def _snapshot_values(
+    run_id: str, account_id: int, taken_at: datetime, snapshot: Snapshot, reasons: Iterable[str]
+) -> dict[str, Any]:
+    totals = snapshot.wallet_totals
+    rec = snapshot.reconciliation
+    return {
+        "run_id": run_id,
+        "account_id": account_id,
+        "taken_at": taken_at,
+        "status": snapshot.status.value,
+        "nav_usdt": snapshot.nav_usdt,
+        "spot_usdt": totals.get("spot"),
+        "funding_usdt": totals.get("funding"),
+        "earn_usdt": totals.get("earn"),
+        "futures_usdt": totals.get("futures"),
+        "reasons": list(reasons),
+        "unpriced": list(snapshot.unpriced),
+        "binance_total_usdt": rec.binance_total_usdt if rec else None,
+        "drift_pct": rec.drift_pct if rec else None,
+        "drift_flagged": rec.flagged if rec else False,
+    }
+
+
+def _asset_values(snapshot_id: int, snapshot: Snapshot) -> list[dict[str, Any]]:
+    return [
+        {
+            "snapshot_id": snapshot_id,
+            "wallet": v.holding.wallet.value,
+            "asset": v.holding.asset,
+            "amount": v.holding.amount,
+            "price": v.price.price_usdt,
+            "price_source": v.price.source.value,
+            "value_usdt": v.value_usdt,
+            "wallet_balance": v.holding.wallet_balance,
+            "unrealized_pnl": v.holding.unrealized_pnl,
+        }
+        for v in snapshot.assets
+    ]

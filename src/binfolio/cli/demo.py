@@ -1,0 +1,134 @@
+"""`binfolio demo`: simulator + demo accounts + backfilled history + live snapshots, zero config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from binfolio.cli.common import EXIT_OK, console
+
+if TYPE_CHECKING:
+    from binfolio.adapters.binance.limiter import WeightLimiter
+    from binfolio.domain.clock import Clock
+    from binfolio.services.collect_results import RunResult
+    from binfolio.services.demo import Demo
+
+
+def demo(
+    scenario: str = typer.Option(
+        "bull", "--scenario", help="Market scenario: steady, bull, bear, crash or sideways."
+    ),
+    seed: int = typer.Option(7, "--seed", help="Seed of the simulated prices."),
+    port: int = typer.Option(8002, "--port", help="Port of the simulator (0: any free port)."),
+    backfill_days: int = typer.Option(
+        7, "--backfill-days", min=1, max=60, help="Days of history to backfill first."
+    ),
+    interval_s: float = typer.Option(
+        20.0, "--interval", min=1.0, help="Seconds between live snapshots."
+    ),
+    speed: float = typer.Option(
+        120.0, "--speed", min=0.0, help="Simulated seconds per real second once live."
+    ),
+    runs: int = typer.Option(0, "--runs", min=0, help="Stop after N live snapshots (0: never)."),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Demo data directory (wiped at start). Default: <data dir>/demo."
+    ),
+) -> None:
+    """Run binfolio against the built-in Binance simulator with demo accounts; no setup needed."""
+    import time
+
+    import platformdirs
+
+    from binfolio.log import Redactor, setup_logging
+    from binfolio.services.demo import DemoOptions, backfill, go_live, started_demo
+
+    options = DemoOptions(
+        scenario=scenario,
+        seed=seed,
+        backfill_days=backfill_days,
+        speed=speed,
+        interval_s=interval_s,
+        port=port,
+    )
+    directory = data_dir or Path(platformdirs.user_data_dir("binfolio")) / "demo"
+    setup_logging(level="WARNING", file_path=None, redactor=Redactor())
+    from binfolio.adapters.binance.limiter import WeightLimiter
+
+    # One limiter for the whole session, as `serve` keeps: weight budgets carry across runs.
+    limiter = WeightLimiter()
+
+    def run(running: Demo, clock: Clock, with_ledger: bool) -> RunResult:
+        return _run(running, clock, limiter=limiter, ledger=with_ledger)
+
+    with started_demo(options, directory) as running:
+        console.print(f"[bold]binfolio demo[/] — simulator at {running.simulator.base_url}")
+        console.print(f"  config   {running.config_path}")
+        console.print(f"  try      binfolio --config {running.config_path} report", highlight=False)
+        console.print(f"  database {running.settings.database_url}")
+        with console.status(f"Backfilling {backfill_days} days of snapshots…"):
+            history = backfill(running, options, run)
+        console.print(f"[green]✓[/] backfilled {len(history)} snapshot runs")
+        go_live(running, options)
+        done = 0
+        try:
+            while runs == 0 or done < runs:
+                if done:
+                    time.sleep(interval_s)
+                result = run(running, running.market_clock(), True)
+                _show_run(result)
+                _show_report(running)
+                done += 1
+        except KeyboardInterrupt:
+            console.print("stopped")
+    raise typer.Exit(EXIT_OK)
+
+
+def _run(running: Demo, clock: Clock, *, limiter: WeightLimiter, ledger: bool) -> RunResult:
+    import asyncio
+
+    from binfolio.adapters.storage.database import make_engine, make_session_factory
+    from binfolio.services.snapshot_job import snapshot_job
+
+    engine = make_engine(running.settings.database_url)
+    try:
+        return asyncio.run(
+            snapshot_job(
+                running.settings,
+                running.accounts,
+                make_session_factory(engine),
+                clock=clock,
+                limiter=limiter,
+                ledger=ledger,
+            )
+        )
+    finally:
+        engine.dispose()
+
+
+def _show_run(result: RunResult) -> None:
+    from binfolio.cli.snapshot import print_run_table
+
+    print_run_table(result)
+
+
+def _show_report(running: Demo) -> None:
+    from binfolio.adapters.storage.database import make_engine, make_session_factory
+    from binfolio.cli.report import print_table
+    from binfolio.domain.periods import resolve
+    from binfolio.services.demo import now_of
+    from binfolio.services.report import build_report
+
+    engine = make_engine(running.settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            period = resolve(preset="all", since=None, until=None, now=now_of(running))
+            print_table(build_report(session, period), console)
+    finally:
+        engine.dispose()
+
+
+def register(app: typer.Typer) -> None:
+    """Add `demo` to the root command."""
+    app.command("demo")(demo)

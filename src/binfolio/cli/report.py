@@ -1,0 +1,220 @@
+"""`binfolio report` and `binfolio benchmark rebuild`: thin shells over the report services."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import typer
+
+from binfolio.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    console,
+    err_console,
+    opened,
+    require_schema,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from binfolio.bootstrap import App
+    from binfolio.services.benchmark import BenchmarkUpdate
+    from binfolio.services.report import Report
+
+FORMATS = ("table", "json", "csv")
+PERIODS = ("24h", "7d", "30d", "90d", "ytd", "1y", "all")
+COLUMNS = (
+    "NAV",
+    "Benchmark",
+    "Excess",
+    "Excess %",
+    "Net flows",
+    "TWR",
+    "Bench TWR",
+    "Alpha",
+    "Max DD",
+    "Vol.",
+    "Sharpe",
+)
+
+benchmark_app = typer.Typer(help="The money-matched benchmark.", no_args_is_help=True)
+
+
+def report(
+    ctx: typer.Context,
+    account: str | None = typer.Option(None, "--account", help="Only this account (and 'all')."),
+    since: str | None = typer.Option(
+        None, "--since", help="Start: 2026-01-01 or an ISO time (UTC)."
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="End: a date (that whole day) or an ISO time; default now."
+    ),
+    period: str | None = typer.Option(
+        None, "--period", help=f"A preset instead of --since: {', '.join(PERIODS)}."
+    ),
+    output: str = typer.Option("table", "--format", help="table, json or csv."),
+) -> None:
+    """NAV against the money-matched benchmark, with TWR, alpha, drawdown, volatility, Sharpe."""
+    from binfolio.domain.clock import utc_now
+    from binfolio.domain.periods import PeriodError, resolve
+    from binfolio.services.report import UnknownAccountError, build_report
+    from binfolio.services.report_format import report_csv, report_json
+
+    if output not in FORMATS:
+        err_console.print(f"[red]✗[/] --format {output!r}: choose table, json or csv")
+        raise typer.Exit(EXIT_CONFIG)
+    try:
+        chosen = resolve(preset=period, since=since, until=until, now=utc_now())
+    except PeriodError as exc:
+        err_console.print(f"[red]✗[/] {exc}")
+        raise typer.Exit(EXIT_CONFIG) from None
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    with opened(ctx, log_to_file=False) as app:
+        try:
+            with app.session_factory() as session:
+                result = build_report(session, chosen, account)
+        except UnknownAccountError as exc:
+            err_console.print(f"[red]✗[/] {exc}")
+            raise typer.Exit(EXIT_CONFIG) from None
+        except (OperationalError, ProgrammingError) as exc:
+            # Checking the revision up front costs a third of a second (Alembic); a missing
+            # table says the same for free.
+            err_console.print(f"[red]✗[/] cannot read the database ({type(exc).__name__}).")
+            err_console.print("  [dim]fix:[/] run `binfolio db upgrade`")
+            raise typer.Exit(EXIT_CONFIG) from None
+    if output == "json":
+        import json
+
+        typer.echo(json.dumps(report_json(result), indent=2))
+    elif output == "csv":
+        typer.echo(report_csv(result), nl=False)
+    else:
+        print_table(result, console)
+
+
+@benchmark_app.command("rebuild")
+def rebuild(
+    ctx: typer.Context,
+    account: str | None = typer.Option(None, "--account", help="Only this account."),
+) -> None:
+    """Recompute the benchmark from the first complete snapshot, the ledger and stored prices.
+
+    Missing 1-minute closes are fetched from the configured Binance base URL (public data).
+    """
+    with opened(ctx) as app:
+        require_schema(app)
+        updates = asyncio.run(_rebuild(app, account))
+    if not updates:
+        named = f" named {account!r}" if account else ""
+        err_console.print(f"[red]✗[/] no collected account{named} to rebuild")
+        raise typer.Exit(EXIT_CONFIG)
+    for name, update in updates.items():
+        if update.failed:
+            console.print(f"[red]✗[/] {name}: benchmark not started")
+        else:
+            waiting = update.waiting_since
+            note = f"; waiting for prices from {waiting.isoformat()}" if waiting else ""
+            console.print(f"[green]✓[/] {name}: start + {update.applied} events{note}")
+        for warning in update.warnings:
+            console.print(f"  [yellow]![/] {warning}", highlight=False)
+    raise typer.Exit(EXIT_FAILED if any(u.failed for u in updates.values()) else 0)
+
+
+async def _rebuild(app: App, only: str | None) -> dict[str, BenchmarkUpdate]:
+    from sqlalchemy import select
+
+    from binfolio.adapters.binance.limiter import WeightLimiter
+    from binfolio.adapters.binance.market import MarketDataClient
+    from binfolio.adapters.storage.models import AccountRow, SnapshotRow
+    from binfolio.domain.clock import utc_now
+    from binfolio.services.benchmark import basket_spec, update_benchmark
+    from binfolio.services.collect import make_http_client
+
+    settings = app.settings
+    configured = {a.name: a for a in settings.accounts}
+    with app.session_factory() as session:
+        query = select(AccountRow.id, AccountRow.name).where(
+            AccountRow.id.in_(select(SnapshotRow.account_id).distinct())
+        )
+        if only is not None:
+            query = query.where(AccountRow.name == only)
+        accounts = list(session.execute(query.order_by(AccountRow.name)))
+    updates: dict[str, BenchmarkUpdate] = {}
+    async with make_http_client(settings.binance.timeout_s, 1) as http:
+        market = MarketDataClient(
+            http, base_url=settings.binance.base_url, limiter=WeightLimiter(), clock=utc_now
+        )
+        for account_id, name in accounts:
+            account = configured.get(name)
+            spec = basket_spec(settings.benchmark_for(account) if account else settings.benchmark)
+            updates[name] = await update_benchmark(
+                app.session_factory, account_id=account_id, spec=spec, klines=market, rebuild=True
+            )
+    return updates
+
+
+def print_table(result: Report, out: Console) -> None:
+    """The report as a rich table: Excess and Alpha green when beating the benchmark."""
+    from rich.table import Table
+
+    from binfolio.services.report_format import line_json
+
+    since = f"{result.since:%Y-%m-%d %H:%M}" if result.since else "first snapshot"
+    table = Table(title=f"NAV against the benchmark, {since} → {result.until:%Y-%m-%d %H:%M} UTC")
+    table.add_column("Account")
+    for column in COLUMNS:
+        table.add_column(column, justify="right")
+    for line in result.lines:
+        entry = line_json(line)
+        table.add_row(
+            f"[bold]{line.account}[/]" if line.account == "all" else line.account,
+            _cell(entry["nav"]),
+            _cell(entry["benchmark_value"]),
+            _versus(entry["excess_usdt"], _cell(entry["excess_usdt"])),
+            _versus(entry["excess_pct"], _pct(entry["excess_pct"])),
+            _cell(entry["net_flows_usdt"]),
+            _pct(entry["twr"]),
+            _pct(entry["benchmark_twr"]),
+            _versus(entry["alpha"], _pct(entry["alpha"])),
+            _pct(entry["max_drawdown"]),
+            _pct(entry["volatility"]),
+            _cell(entry["sharpe"], digits=2),
+        )
+    out.print(table)
+    for line in result.lines:
+        for warning in line.warnings:
+            out.print(f"[yellow]![/] {line.account}: {warning}", highlight=False)
+
+
+def _versus(value: object, text: str) -> str:
+    """Green when the account beats its benchmark by this figure, red when it trails."""
+    if value is None:
+        return text
+    return f"[red]{text}[/]" if str(value).startswith("-") else f"[green]{text}[/]"
+
+
+def _cell(value: object, digits: int | None = None) -> str:
+    if value is None:
+        return "–"
+    if digits is not None:
+        from decimal import Decimal
+
+        return f"{Decimal(str(value)):.{digits}f}"
+    return str(value)
+
+
+def _pct(value: object) -> str:
+    if value is None:
+        return "–"
+    from decimal import Decimal
+
+    return f"{Decimal(str(value)) * 100:.2f}%"
+
+
+def register(app: typer.Typer) -> None:
+    """Add `report` and `benchmark rebuild` to the root command."""
+    app.command("report")(report)
+    app.add_typer(benchmark_app, name="benchmark")

@@ -1,0 +1,109 @@
+"""`binfolio snapshot`: one collection run now, as a table or DESIGN.md's JSON object.
+
+Exit codes: 0 every account complete, 1 any partial or failed, 2 bad configuration.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from binfolio.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_OK,
+    accounts_or_exit,
+    console,
+    err_console,
+    opened,
+    require_schema,
+)
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from binfolio.services.collect_results import RunResult
+
+_STATUS_STYLE = {"complete": "green", "partial": "yellow", "failed": "red"}
+
+
+def snapshot(
+    ctx: typer.Context,
+    account: list[str] = typer.Option(
+        [], "--account", help="Only this account (repeat for several). Default: all."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the run as one JSON object."),
+) -> None:
+    """Take a snapshot of every wallet of every account now, value it, and store it."""
+    import asyncio
+    import logging
+
+    from binfolio.services.snapshot_job import snapshot_job
+
+    # httpx logs every request at INFO; the run's own summary says what matters.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    with opened(ctx) as app:
+        require_schema(app)
+        accounts = accounts_or_exit(app, frozenset(account))
+        if not accounts:
+            err_console.print(
+                "[red]✗[/] no accounts configured: add [[accounts]] to binfolio.toml, set "
+                "BINANCE_API_KEY/BINANCE_API_SECRET, or run `binfolio accounts add NAME`"
+            )
+            raise typer.Exit(EXIT_CONFIG)
+        result = asyncio.run(snapshot_job(app.settings, accounts, app.session_factory))
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        print_run_table(result)
+    if result.banned:
+        err_console.print(f"[bold red]✗ {result.errors[0]}[/]", highlight=False)
+    raise typer.Exit(EXIT_OK if result.all_complete else EXIT_FAILED)
+
+
+def _money(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def print_run_table(result: RunResult) -> None:
+    """The run as a rich table, then each account's errors and the run's counters."""
+    from rich.table import Table
+
+    table = Table(
+        title=f"binfolio snapshot {result.run_id[:8]} · {result.started_at:%Y-%m-%d %H:%M:%S} UTC"
+    )
+    table.add_column("Account")
+    table.add_column("Status")
+    for column in ("NAV (USDT)", "Spot", "Funding", "Earn", "Futures"):
+        table.add_column(column, justify="right")
+    table.add_column("Unpriced")
+    table.add_column("Time", justify="right")
+    for account in result.accounts:
+        style = _STATUS_STYLE[account.status.value]
+        totals = account.wallet_totals
+        table.add_row(
+            account.account,
+            f"[{style}]{account.status.value}[/]",
+            _money(account.nav_usdt),
+            *(_money(totals.get(g)) for g in ("spot", "funding", "earn", "futures")),
+            ", ".join(account.unpriced) or "—",
+            f"{account.duration_ms / 1000:.2f} s",
+        )
+    console.print(table)
+    for account in result.accounts:
+        for error in account.errors:
+            console.print(f"  [yellow]![/] {account.account}: {error}", highlight=False)
+    console.print(
+        f"{len(result.accounts)} account(s) in {result.duration_ms / 1000:.2f} s, "
+        f"{result.requests} requests, weight {result.weight}.",
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add `snapshot` to the root command."""
+    app.command("snapshot")(snapshot)

@@ -1,0 +1,150 @@
+"""1-minute kline closes, fetched at most once per symbol and minute and kept in ``kline_prices``.
+
+Flows and rebalances are priced at "the close of the 1-minute kline containing the time"
+(DESIGN.md). A close is final only once the minute is over, so we ask Binance for two klines
+from the minute: a second one proves the first has closed. Only final closes are cached; a minute
+that is still open answers :data:`PENDING`, and the caller tries again on its next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Protocol
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from binfolio.adapters.storage.models import KlinePriceRow
+from binfolio.domain.money import MoneyParseError, to_decimal
+
+log = logging.getLogger(__name__)
+
+MINUTE_MS = 60_000
+# A minute this far in the past is final even without a following kline (a delisted market
+# stops producing klines; it must not stay pending for ever).
+_FINAL_AFTER_MS = 60 * MINUTE_MS
+
+
+class KlineSource(Protocol):
+    """Anything that answers ``GET /api/v3/klines`` (our Binance client does)."""
+
+    async def klines(
+        self, symbol: str, interval: str, *, start_ms: int, limit: int
+    ) -> list[list[Any]]:
+        """Binance kline arrays ``[open_time, open, high, low, close, ...]``, oldest first."""
+        ...
+
+
+class Pending(Enum):
+    """The kline of the minute has not closed yet."""
+
+    PENDING = "pending"
+
+
+PENDING = Pending.PENDING
+Close = Decimal | None | Pending
+"""A final close, None when Binance has no kline for that minute, or PENDING."""
+
+
+class KlineCloses:
+    """Closes by (symbol, minute): memory, then the ``kline_prices`` table, then Binance.
+
+    New final closes are collected in :attr:`fresh` and written by :meth:`store`, so that the
+    HTTP calls happen outside any write transaction.
+    """
+
+    def __init__(self, session: Session, source: KlineSource | None, *, now_ms: int) -> None:
+        self._session = session
+        self._source = source
+        self._now_ms = now_ms
+        self._memo: dict[tuple[str, int], Decimal] = {}
+        self.fresh: dict[tuple[str, int], Decimal] = {}
+        self.requests = 0
+
+    def preload(self, symbols: Iterable[str], minutes_ms: Iterable[int]) -> None:
+        """Read the cached closes of these symbols and minutes in one query per 500 keys."""
+        keys = [(s, m) for s in set(symbols) for m in set(minutes_ms)]
+        for offset in range(0, len(keys), 500):
+            chunk = keys[offset : offset + 500]
+            rows = self._session.execute(
+                select(KlinePriceRow.symbol, KlinePriceRow.open_time_ms, KlinePriceRow.close).where(
+                    tuple_(KlinePriceRow.symbol, KlinePriceRow.open_time_ms).in_(chunk)
+                )
+            )
+            for symbol, minute, close in rows:
+                self._memo[(symbol, minute)] = close
+
+    def cached(self, symbol: str, minute_ms: int) -> Decimal | None:
+        """The close if it is known without asking Binance."""
+        key = (symbol, minute_ms)
+        if key not in self._memo:
+            row = self._session.get(KlinePriceRow, key)
+            if row is not None:
+                self._memo[key] = row.close
+        return self._memo.get(key)
+
+    async def close(self, symbol: str, minute_ms: int) -> Close:
+        """The close of ``symbol``'s kline opening at ``minute_ms``.
+
+        Raises:
+            ValueError: when ``minute_ms`` is not a whole minute.
+        """
+        if minute_ms % MINUTE_MS:
+            raise ValueError(f"{minute_ms} is not the start of a minute")
+        known = self.cached(symbol, minute_ms)
+        if known is not None:
+            return known
+        if self._source is None:
+            return None
+        self.requests += 1
+        rows = await self._source.klines(symbol, "1m", start_ms=minute_ms, limit=2)
+        if not rows or int(rows[0][0]) != minute_ms:
+            # No trade in that minute (or no market then): the route has no price.
+            return None
+        if len(rows) < 2 and self._now_ms < minute_ms + _FINAL_AFTER_MS:
+            return PENDING
+        try:
+            close = to_decimal(rows[0][4], field=f"{symbol} kline close")
+        except MoneyParseError:
+            log.warning("ignoring kline of %s at %d with close %r", symbol, minute_ms, rows[0][4])
+            return None
+        self._memo[(symbol, minute_ms)] = close
+        self.fresh[(symbol, minute_ms)] = close
+        return close
+
+    def store(self, session: Session) -> int:
+        """Insert the closes fetched from Binance (if absent); the number of new keys."""
+        if not self.fresh:
+            return 0
+        rows = [
+            {"symbol": symbol, "open_time_ms": minute, "close": close}
+            for (symbol, minute), close in sorted(self.fresh.items())
+        ]
+        insert_if_absent(session, KlinePriceRow, rows, ["symbol", "open_time_ms"])
+        count = len(self.fresh)
+        self.fresh.clear()
+        return count
+
+
+def insert_if_absent(
+    session: Session, model: type[Any], rows: list[dict[str, Any]], keys: list[str]
+) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL alike.
+
+    Raises:
+        NotImplementedError: on any other database engine.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(model).on_conflict_do_nothing(index_elements=keys)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=keys)
+    else:
+        raise NotImplementedError(f"insert-if-absent is not implemented for {dialect}")
+    session.execute(statement, rows)

@@ -1,0 +1,131 @@
+"""`binfolio snapshot` as a real process against the simulator: JSON shape, table, exit codes."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from binfolio.adapters.storage.database import make_engine, upgrade
+from binfolio.simulator.testing import Credentials, SimulatorHandle
+from tests.cli.conftest import RunCli
+
+BALANCES = {"spot": {"USDT": "1000", "BTC": "0.5", "FOO": "7"}, "futures": {"USDT": "250"}}
+
+
+def _config(workdir: Path, sim: SimulatorHandle, accounts: list[Credentials]) -> dict[str, str]:
+    """A binfolio.toml naming each account's variables, and the variables themselves."""
+    lines = [
+        "[binance]",
+        f'base_url = "{sim.base_url}"',
+        f'futures_base_url = "{sim.base_url}"',
+        "[logging]",
+        'level = "WARNING"',
+    ]
+    env: dict[str, str] = {}
+    for creds in accounts:
+        upper = creds.name.upper()
+        lines += [
+            "[[accounts]]",
+            f'name = "{creds.name}"',
+            f'api_key_env = "{upper}_KEY"',
+            f'api_secret_env = "{upper}_SECRET"',
+        ]
+        env |= {f"{upper}_KEY": creds.api_key, f"{upper}_SECRET": creds.api_secret}
+    (workdir / "binfolio.toml").write_text("\n".join(lines) + "\n")
+    return env
+
+
+def _setup(tmp_path: Path, sim: SimulatorHandle, names: list[str]) -> dict[str, str]:
+    """Accounts in the simulator and the config; a database migrated in-process (no `init`)."""
+    sim.set_prices({"BTCUSDT": "60000"})
+    accounts = [sim.create_account(name, balances=BALANCES) for name in names]
+    url = f"sqlite:///{tmp_path / 'snapshot.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return _config(tmp_path / "work", sim, accounts) | {"DATABASE_URL": url}
+
+
+def test_json_output_is_the_design_object_and_exit_0_when_all_complete(
+    run_cli: RunCli, tmp_path: Path, simulator: SimulatorHandle
+) -> None:
+    env = _setup(tmp_path, simulator, ["main", "side"])
+
+    result = run_cli("snapshot", "--json", env=env)
+
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) >= {"run_id", "started_at", "accounts"}
+    assert data["started_at"].endswith("+00:00")
+    main = data["accounts"][0]
+    assert [a["account"] for a in data["accounts"]] == ["main", "side"]
+    assert main["status"] == "complete"
+    assert main["nav_usdt"] == "31250"  # 1000 + 0.5 × 60000 + 250
+    assert main["wallets"] == {"spot": "31000", "funding": "0", "earn": "0", "futures": "250"}
+    assert main["unpriced"] == ["FOO"]
+    assert main["errors"] == []
+    # Spot, funding, flexible and locked Earn (one page each), futures, Binance's total, and the
+    # ledger's deposit and withdrawal history (the latter UID-weighted, counted apart).
+    assert main["requests"] == 8
+    assert main["weight"] == 20 + 1 + 150 + 150 + 5 + 60 + 1
+    assert main["uid_weight"] == 18000
+    assert Decimal(main["nav_usdt"]) == sum(Decimal(v) for v in main["wallets"].values())
+    # Exactly one all-prices request however many accounts.
+    assert sum(1 for e in simulator.requests_log() if e["path"] == "/api/v3/ticker/price") == 1
+
+
+def test_the_table_shows_each_account_and_a_partial_one_exits_1(
+    run_cli: RunCli, tmp_path: Path, simulator: SimulatorHandle
+) -> None:
+    env = _setup(tmp_path, simulator, ["main"])
+    simulator.set_faults(endpoint="/fapi/v3/account", status=503)
+
+    result = run_cli("snapshot", env=env)
+
+    assert result.returncode == 1
+    assert "main" in result.stdout
+    assert "partial" in result.stdout
+    assert "31,000.00" in result.stdout  # spot still read and valued
+    assert "FOO" in result.stdout
+    assert "futures: GET /fapi/v3/account: HTTP 503" in result.stdout
+
+
+def test_account_option_limits_the_run_and_an_unknown_name_is_a_config_error(
+    run_cli: RunCli, tmp_path: Path, simulator: SimulatorHandle
+) -> None:
+    env = _setup(tmp_path, simulator, ["main", "side", "third"])
+
+    chosen = run_cli("snapshot", "--account", "side", "--account", "third", "--json", env=env)
+    unknown = run_cli("snapshot", "--account", "ghost", env=env)
+
+    assert chosen.returncode == 0, chosen.stderr
+    assert [a["account"] for a in json.loads(chosen.stdout)["accounts"]] == ["side", "third"]
+    assert {e["account"] for e in simulator.requests_log()} <= {None, "side", "third"}
+    assert unknown.returncode == 2
+    assert "ghost" in unknown.stderr
+
+
+def test_an_unmigrated_database_is_a_configuration_error_with_the_fix(
+    run_cli: RunCli, tmp_path: Path, simulator: SimulatorHandle
+) -> None:
+    creds = simulator.create_account("main", balances=BALANCES)
+    env = _config(tmp_path / "work", simulator, [creds])
+
+    result = run_cli("snapshot", env=env)
+
+    assert result.returncode == 2
+    assert "binfolio db upgrade" in result.stderr
+    assert simulator.requests_log() == []
+
+
+def test_a_ban_stops_the_run_and_says_until_when(
+    run_cli: RunCli, tmp_path: Path, simulator: SimulatorHandle
+) -> None:
+    env = _setup(tmp_path, simulator, ["main"])
+    simulator.set_faults(endpoint="/api/v3/ticker/price", status=418, retry_after=300)
+
+    result = run_cli("snapshot", env=env)
+
+    assert result.returncode == 1
+    assert "Binance banned this IP until" in result.stderr
