@@ -6,6 +6,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from binfolio.simulator.testing import SimulatorHandle
 from tests.cli.conftest import RunCli
 
 SECRETS = {
@@ -56,3 +57,33 @@ def test_commands_never_print_or_log_a_secret(
     for name, secret in [*SECRETS.items(), ("master key", master_key)]:
         assert secret not in everything, f"{name} leaked"
     assert "leak-db-password-77" not in everything
+
+
+def test_snapshot_and_doctor_against_binance_never_leak_the_key(
+    run_cli: RunCli, tmp_path: Path, simulator: SimulatorHandle
+) -> None:
+    login = simulator.create_account(
+        "main", balances={"spot": {"USDT": "100", "BTC": "0.01"}, "futures": {"USDT": "50"}}
+    )
+    env = {
+        "BINANCE_API_KEY": login.api_key,
+        "BINANCE_API_SECRET": login.api_secret,
+        "BINFOLIO_BINANCE__BASE_URL": simulator.base_url,
+        "BINFOLIO_BINANCE__FUTURES_BASE_URL": simulator.base_url,
+        "BINFOLIO_LOGGING__LEVEL": "DEBUG",
+    }
+    assert run_cli("init", env=env).returncode == 0
+    # A withdrawal-enabled key makes doctor explain the risk; an expired one fails the account.
+    simulator.set_permissions("main", enableWithdrawals=True)
+    outputs = [
+        run_cli("snapshot", env=env),
+        run_cli("snapshot", "--json", env=env),
+        run_cli("doctor", env=env),
+    ]
+
+    assert outputs[0].returncode == 0, outputs[0].stdout + outputs[0].stderr
+    assert outputs[2].returncode == 1  # withdrawals enabled on a monitoring key
+    everything = "\n".join(o.stdout + o.stderr for o in outputs) + _all_text(tmp_path / "data")
+    assert login.api_key not in everything
+    assert login.api_secret not in everything
+    assert "signature=" not in everything.replace("signature=***", "")

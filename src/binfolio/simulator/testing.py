@@ -89,21 +89,21 @@ class SimulatorHandle:
         """Close the admin HTTP client."""
         self._http.close()
 
-    def admin(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
-        """Call an admin route (``path`` relative to ``/_sim``) and return its JSON.
+    def admin(self, method: str, route: str, body: Any = None, **query: Any) -> Any:
+        """Call an admin route (``route`` relative to ``/_sim``) and return its JSON.
 
         Raises:
             SimulatorAdminError: when the simulator answers with an error.
         """
         response = self._http.request(
             method,
-            f"/_sim{path}",
+            f"/_sim{route}",
             json=_jsonable(body) if body is not None else None,
             params=query or None,
         )
         if response.status_code >= 400:
             raise SimulatorAdminError(
-                f"{method} /_sim{path}: {response.status_code} {response.text}"
+                f"{method} /_sim{route}: {response.status_code} {response.text}"
             )
         return response.json()
 
