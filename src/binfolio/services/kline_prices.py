@@ -15,9 +15,9 @@ from enum import Enum
 from typing import Any, Protocol
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from binfolio.adapters.storage.database import insert_if_absent
 from binfolio.adapters.storage.models import KlinePriceRow
 from binfolio.domain.money import MoneyParseError, to_decimal
 
@@ -128,23 +128,3 @@ class KlineCloses:
         count = len(self.fresh)
         self.fresh.clear()
         return count
-
-
-def insert_if_absent(
-    session: Session, model: type[Any], rows: list[dict[str, Any]], keys: list[str]
-) -> None:
-    """``INSERT … ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL alike.
-
-    Raises:
-        NotImplementedError: on any other database engine.
-    """
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(model).on_conflict_do_nothing(index_elements=keys)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=keys)
-    else:
-        raise NotImplementedError(f"insert-if-absent is not implemented for {dialect}")
-    session.execute(statement, rows)

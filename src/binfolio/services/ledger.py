@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from binfolio.adapters.storage.database import transaction
+from binfolio.adapters.storage.database import insert_if_absent, transaction
 from binfolio.adapters.storage.models import CashFlowRow, LedgerSyncRow, SnapshotRow
 from binfolio.domain.clock import to_ms, utc_now
 from binfolio.domain.flows import CashFlow, parse_deposit, parse_withdrawal
@@ -33,7 +33,7 @@ from binfolio.services.flow_prices import (
     price_flow,
     routes_in,
 )
-from binfolio.services.kline_prices import KlineCloses, KlineSource, insert_if_absent
+from binfolio.services.kline_prices import KlineCloses, KlineSource
 
 log = logging.getLogger(__name__)
 

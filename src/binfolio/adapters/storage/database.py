@@ -109,3 +109,31 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def insert_if_absent(
+    session: Session, model: type[Any], rows: list[dict[str, Any]], keys: list[str]
+) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL alike.
+
+    Idempotent writes (flows keyed by Binance's id, cached klines, account names another
+    process may add at the same moment) rely on it. The dialect modules are imported on use:
+    the PostgreSQL one alone costs ~50 ms of every command's start-up.
+
+    Raises:
+        NotImplementedError: on any other database engine.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(model).on_conflict_do_nothing(index_elements=keys)
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(model).on_conflict_do_nothing(index_elements=keys)
+    else:
+        raise NotImplementedError(f"insert-if-absent is not implemented for {dialect}")
+    session.execute(statement, rows)

@@ -13,9 +13,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql.expression import Executable
 
-from binfolio.adapters.storage.database import transaction
+from binfolio.adapters.storage.database import insert_if_absent, transaction
 from binfolio.adapters.storage.models import (
     AccountRow,
     RunPriceRow,
@@ -78,7 +77,13 @@ class SnapshotStore:
         names = sorted(set(account_names))
         with transaction(self._factory) as session:
             if names:
-                session.execute(_insert_missing_accounts(session, names, started_at))
+                # Another process may add the same name at this moment: insert if absent.
+                insert_if_absent(
+                    session,
+                    AccountRow,
+                    [{"name": name, "created_at": started_at} for name in names],
+                    ["name"],
+                )
                 rows = session.execute(
                     select(AccountRow.name, AccountRow.id).where(AccountRow.name.in_(names))
                 )
@@ -179,21 +184,6 @@ class SnapshotStore:
             run.weight_used = weight
             run.errors = list(errors)
             run.detail = {name: _line_json(line) for name, line in detail.items()}
-
-
-def _insert_missing_accounts(session: Session, names: list[str], now: datetime) -> Executable:
-    """INSERT … ON CONFLICT DO NOTHING: another process may add the same name at this moment.
-
-    The dialect modules are imported on use: the PostgreSQL one alone costs 50 ms of start-up.
-    """
-    values = [{"name": n, "created_at": now} for n in names]
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(AccountRow).values(values).on_conflict_do_nothing(index_elements=["name"])
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(AccountRow).values(values).on_conflict_do_nothing(index_elements=["name"])
 
 
 def _line_json(line: AccountLine) -> dict[str, Any]:
