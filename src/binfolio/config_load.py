@@ -153,13 +153,14 @@ def load_settings(
                 init_settings,
                 _EnvSource(settings_cls, env),
                 _MappingSource(settings_cls, seed),
-                dotenv_settings,
+                # .env is read as an environment of its own: pydantic's dotenv source would
+                # reject the seed variables (BINANCE_API_KEY, …) that .env.example documents.
+                _EnvSource(settings_cls, dotenv),
                 _MappingSource(settings_cls, toml_data),
             )
 
-    dotenv_file = directory / ".env"
     try:
-        settings: Settings = _Loaded(_env_file=dotenv_file if dotenv_file.is_file() else None)
+        settings: Settings = _Loaded()
     except ValidationError as exc:
         raise ConfigError([_problem_of(error, path) for error in exc.errors()]) from exc
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
 from binfolio.adapters.storage.database import normalise_url
@@ -59,3 +62,18 @@ def test_remove_unknown_account_fails(run_cli: RunCli, db_url: str) -> None:
 
     assert result.returncode == 1
     assert "no stored account named 'ghost'" in result.stderr
+
+
+def test_accounts_on_an_unmigrated_database_say_to_upgrade(run_cli: RunCli, tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}",
+        "BINFOLIO_MASTER_KEY": Fernet.generate_key().decode(),
+    }
+
+    added = run_cli("accounts", "add", "main", env=env, input_text=f"{KEY}\n{SECRET}\n")
+    listed = run_cli("accounts", "list", env=env)
+
+    for result in (added, listed):
+        assert result.returncode == 2
+        assert "binfolio db upgrade" in result.stderr
+        assert "Traceback" not in result.stderr

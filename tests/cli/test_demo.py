@@ -34,3 +34,15 @@ def test_demo_backfills_history_and_reports_against_the_benchmark(
         assert Decimal(entry["nav"]) > 0
         assert Decimal(entry["benchmark_value"]) > 0
         assert entry["twr"] is not None
+
+
+def test_demo_refuses_to_wipe_a_directory_it_did_not_make(run_cli: RunCli, tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "binfolio.db").write_text("real data")
+
+    result = run_cli("demo", "--runs", "1", "--port", "0", "--data-dir", str(precious))
+
+    assert result.returncode == 2
+    assert "refusing to wipe it" in result.stderr
+    assert (precious / "binfolio.db").read_text() == "real data"

@@ -133,3 +133,19 @@ def test_table_colours_excess_and_alpha_by_beating_or_trailing() -> None:
     assert f"{red}-10.00" in rows["behind"]
     assert red not in rows["ahead"]
     assert green not in rows["behind"]
+
+
+def test_rebuild_with_binance_unreachable_reports_it_and_keeps_the_benchmark(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    env = _database(tmp_path)
+    config = tmp_path / "binfolio.toml"
+    # Nothing listens on port 1: the rebalance close cannot be fetched.
+    config.write_text('[binance]\nbase_url = "http://127.0.0.1:1"\ntimeout_s = 2\n')
+
+    rebuilt = run_cli("--config", str(config), "benchmark", "rebuild", env=env)
+
+    assert rebuilt.returncode == 1
+    assert "Traceback" not in rebuilt.stderr + rebuilt.stdout
+    assert "cannot fetch 1-minute prices from http://127.0.0.1:1" in rebuilt.stderr
+    assert "the stored benchmark is unchanged" in rebuilt.stderr

@@ -140,3 +140,19 @@ def test_cli_account_name_pattern_matches_the_settings_model() -> None:
     from binfolio.config import ACCOUNT_NAME_PATTERN
 
     assert CLI_PATTERN == ACCOUNT_NAME_PATTERN
+
+
+def test_dotenv_with_the_seed_variables_of_env_example_is_accepted(tmp_path: Path) -> None:
+    write(
+        tmp_path / ".env",
+        "BINANCE_API_KEY=key-from-dotenv\nBINANCE_API_SECRET=secret-from-dotenv\n"
+        "DATABASE_URL=sqlite:///from-dotenv.db\nWEBHOOK_SECRET_KEY=hook-from-dotenv\n"
+        "BINFOLIO_COLLECTOR__CONCURRENCY=3\nUNRELATED_TOOL_SETTING=1\n",
+    )
+
+    settings = load_settings(environ={}, cwd=tmp_path)
+
+    assert settings.database_url == "sqlite:///from-dotenv.db"
+    assert [a.name for a in settings.accounts] == ["main"]
+    assert settings.collector.concurrency == 3
+    assert settings.webhook.secret is not None

@@ -6,7 +6,14 @@ import re
 
 import typer
 
-from binfolio.cli.common import EXIT_CONFIG, EXIT_FAILED, console, err_console, opened
+from binfolio.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    console,
+    err_console,
+    opened,
+    require_schema,
+)
 
 # Mirrors binfolio.config.ACCOUNT_NAME_PATTERN (a test keeps them equal) without importing pydantic.
 ACCOUNT_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -46,6 +53,7 @@ def add(
         err_console.print(f"[red]✗[/] account name {name!r}: use letters, digits, - and _ only")
         raise typer.Exit(EXIT_CONFIG)
     with opened(ctx) as app:
+        require_schema(app)
         app.redactor.add(api_key)
         app.redactor.add(api_secret)
         try:
@@ -77,6 +85,7 @@ def list_(ctx: typer.Context) -> None:
     from binfolio.services import accounts as service
 
     with opened(ctx) as app:
+        require_schema(app)
         listings = service.list_accounts(app.settings, app.session_factory, app.environ)
     if not listings:
         console.print(
@@ -99,6 +108,7 @@ def remove(
     from binfolio.services import accounts as service
 
     with opened(ctx) as app:
+        require_schema(app)
         removed = service.remove_account(app.session_factory, name)
     if not removed:
         err_console.print(f"[red]✗[/] no stored account named {name!r}")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from binfolio.cli.common import EXIT_OK, console
+from binfolio.cli.common import EXIT_CONFIG, EXIT_OK, console, err_console
 
 if TYPE_CHECKING:
     from binfolio.adapters.binance.limiter import WeightLimiter
@@ -42,7 +42,14 @@ def demo(
     import platformdirs
 
     from binfolio.log import Redactor, setup_logging
-    from binfolio.services.demo import DemoOptions, backfill, go_live, started_demo
+    from binfolio.services.demo import (
+        DemoDirectoryError,
+        DemoOptions,
+        backfill,
+        go_live,
+        started_demo,
+        wipe_demo_dir,
+    )
 
     options = DemoOptions(
         scenario=scenario,
@@ -62,6 +69,11 @@ def demo(
     def run(running: Demo, clock: Clock, with_ledger: bool) -> RunResult:
         return _run(running, clock, limiter=limiter, ledger=with_ledger)
 
+    try:
+        wipe_demo_dir(directory)
+    except DemoDirectoryError as exc:
+        err_console.print(f"[red]✗[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from None
     with started_demo(options, directory) as running:
         console.print(f"[bold]binfolio demo[/] — simulator at {running.simulator.base_url}")
         console.print(f"  config   {running.config_path}")

@@ -106,11 +106,13 @@ def rebuild(
     """
     with opened(ctx) as app:
         require_schema(app)
-        updates = asyncio.run(_rebuild(app, account))
-    if not updates:
+        updates, errors = asyncio.run(_rebuild(app, account))
+    if not updates and not errors:
         named = f" named {account!r}" if account else ""
         err_console.print(f"[red]✗[/] no collected account{named} to rebuild")
         raise typer.Exit(EXIT_CONFIG)
+    for name, error in errors.items():
+        err_console.print(f"[red]✗[/] {name}: {error}", highlight=False)
     for name, update in updates.items():
         if update.failed:
             console.print(f"[red]✗[/] {name}: benchmark not started")
@@ -120,12 +122,15 @@ def rebuild(
             console.print(f"[green]✓[/] {name}: start + {update.applied} events{note}")
         for warning in update.warnings:
             console.print(f"  [yellow]![/] {warning}", highlight=False)
-    raise typer.Exit(EXIT_FAILED if any(u.failed for u in updates.values()) else 0)
+    failed = errors or any(u.failed for u in updates.values())
+    raise typer.Exit(EXIT_FAILED if failed else 0)
 
 
-async def _rebuild(app: App, only: str | None) -> dict[str, BenchmarkUpdate]:
+async def _rebuild(app: App, only: str | None) -> tuple[dict[str, BenchmarkUpdate], dict[str, str]]:
+    """Rebuild each account; an account whose prices cannot be fetched is reported, not raised."""
     from sqlalchemy import select
 
+    from binfolio.adapters.binance.errors import BinanceError
     from binfolio.adapters.binance.limiter import WeightLimiter
     from binfolio.adapters.binance.market import MarketDataClient
     from binfolio.adapters.storage.models import AccountRow, SnapshotRow
@@ -143,6 +148,7 @@ async def _rebuild(app: App, only: str | None) -> dict[str, BenchmarkUpdate]:
             query = query.where(AccountRow.name == only)
         accounts = list(session.execute(query.order_by(AccountRow.name)))
     updates: dict[str, BenchmarkUpdate] = {}
+    errors: dict[str, str] = {}
     async with make_http_client(settings.binance.timeout_s, 1) as http:
         market = MarketDataClient(
             http, base_url=settings.binance.base_url, limiter=WeightLimiter(), clock=utc_now
@@ -150,10 +156,20 @@ async def _rebuild(app: App, only: str | None) -> dict[str, BenchmarkUpdate]:
         for account_id, name in accounts:
             account = configured.get(name)
             spec = basket_spec(settings.benchmark_for(account) if account else settings.benchmark)
-            updates[name] = await update_benchmark(
-                app.session_factory, account_id=account_id, spec=spec, klines=market, rebuild=True
-            )
-    return updates
+            try:
+                updates[name] = await update_benchmark(
+                    app.session_factory,
+                    account_id=account_id,
+                    spec=spec,
+                    klines=market,
+                    rebuild=True,
+                )
+            except BinanceError as exc:
+                errors[name] = (
+                    f"cannot fetch 1-minute prices from {settings.binance.base_url}: {exc}; "
+                    "the stored benchmark is unchanged"
+                )
+    return updates, errors
 
 
 def print_table(result: Report, out: Console) -> None:

@@ -31,6 +31,28 @@ TRADING_BALANCES = {
     "futures": {"USDT": "1000"},
 }
 HOUR = timedelta(hours=1)
+DEMO_MARKER = ".binfolio-demo"
+
+
+class DemoDirectoryError(Exception):
+    """The demo directory holds something the demo did not make; it is never wiped."""
+
+
+def wipe_demo_dir(data_dir: Path) -> None:
+    """Remove a previous demo's directory, and nothing else.
+
+    Raises:
+        DemoDirectoryError: when the directory exists, is not empty and has no demo marker
+            (``--data-dir`` pointed at real data by mistake).
+    """
+    if not data_dir.exists():
+        return
+    if not (data_dir / DEMO_MARKER).is_file() and any(data_dir.iterdir()):
+        raise DemoDirectoryError(
+            f"{data_dir} is not empty and was not made by `binfolio demo`; refusing to wipe it. "
+            "Choose an empty or new --data-dir"
+        )
+    shutil.rmtree(data_dir)
 
 
 @dataclass(frozen=True)
@@ -95,9 +117,9 @@ def started_demo(options: DemoOptions, data_dir: Path) -> Iterator[Demo]:
 
     The demo directory is wiped first: the demo always starts from the same story.
     """
-    if data_dir.exists():
-        shutil.rmtree(data_dir)
+    wipe_demo_dir(data_dir)
     data_dir.mkdir(parents=True, mode=0o700)
+    (data_dir / DEMO_MARKER).write_text("made by `binfolio demo`; wiped at its next start\n")
     start = utc_now() - timedelta(days=options.backfill_days)
     with running_simulator(
         options.scenario, options.seed, speed=0, start_ms=to_ms(start), port=options.port
