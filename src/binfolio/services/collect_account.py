@@ -84,6 +84,8 @@ async def read_account(
         reconciliation,
     )
     notes: list[str] = []
+    # Only a bad key (refused on spot) or a ban is fatal; a wallet the key has no permission
+    # for comes back as a WalletRead with the reason, so the others still make a partial snapshot.
     fatal = next(
         (r for r in (*reads.values(), binance_wallets) if isinstance(r, BinanceError)), None
     )

@@ -1,8 +1,11 @@
 """Reading the wallets of one account, each on its own, so one failure cannot hide the others.
 
 A wallet that fails for a temporary or request reason becomes a :class:`WalletRead` with the
-reason (the snapshot turns ``partial``); an authentication error or a ban is returned as such,
-because it concerns the whole account or the whole run.
+reason (the snapshot turns ``partial``). So does an authentication error on any wallet but spot:
+Binance answers -2015 when the key merely lacks that wallet's permission (a spot-only read key
+on ``/fapi``), and that must not cost the wallets that were read. An authentication error on
+spot (``/api/v3/account`` needs nothing beyond reading, so the key itself is bad) and a ban are
+returned as such, because they concern the whole account or the whole run.
 """
 
 from __future__ import annotations
@@ -16,6 +19,23 @@ from binfolio.adapters.binance.errors import BinanceAuthError, BinanceBannedErro
 from binfolio.domain.snapshot import WALLET_GROUPS, Holding, Wallet, WalletRead
 
 FatalError = BinanceAuthError | BinanceBannedError
+
+# The wallet whose read needs no permission beyond reading: refused there, the key is bad.
+_KEY_CHECK_GROUP = "spot"
+
+
+def _refused(exc: BinanceAuthError) -> str:
+    code = f" (code {exc.code})" if exc.code is not None else ""
+    return f"{exc.endpoint or 'Binance'} refused the API key{code}"
+
+
+def missing_permission(group: str, exc: BinanceAuthError) -> str:
+    """Why one wallet could not be read when Binance refused the key for it, and the way out."""
+    return (
+        f"{_refused(exc)}: the API key lacks {group} permission; enable it for the key on "
+        f"Binance, or switch the wallet off with `wallets = {{ {group} = false }}` in this "
+        "account's [[accounts]] table"
+    )
 
 
 async def _read_group(client: BinanceClient, group: str, earn_page_size: int) -> list[Holding]:
@@ -37,12 +57,24 @@ async def _read_group(client: BinanceClient, group: str, earn_page_size: int) ->
 async def read_group(
     client: BinanceClient, group: str, *, earn_page_size: int, deadline: float, deadline_s: float
 ) -> WalletRead | FatalError:
-    """Read one wallet group before the loop-time ``deadline``."""
+    """Read one wallet group before the loop-time ``deadline``.
+
+    Returns:
+        The holdings, or the reason the group could not be read; a ban, or an authentication
+        error on spot (the key itself is bad), is returned as the fatal error it is.
+
+    Raises:
+        ValueError: for a group not in ``WALLET_GROUPS``.
+    """
     try:
         async with asyncio.timeout_at(deadline):
             holdings = await _read_group(client, group, earn_page_size)
-    except (BinanceAuthError, BinanceBannedError) as exc:
+    except BinanceBannedError as exc:
         return exc
+    except BinanceAuthError as exc:
+        if group == _KEY_CHECK_GROUP:
+            return exc
+        return WalletRead(error=missing_permission(group, exc))
     except BinanceError as exc:
         return WalletRead(error=str(exc))
     except TimeoutError:
@@ -52,13 +84,21 @@ async def read_group(
 
 async def read_reconciliation(
     client: BinanceClient, *, deadline: float
-) -> Mapping[str, Decimal] | FatalError | str:
-    """Binance's per-wallet USDT totals, a fatal error, or why they could not be read."""
+) -> Mapping[str, Decimal] | BinanceBannedError | str:
+    """Binance's per-wallet USDT totals, a ban, or why they could not be read.
+
+    A refused key is only a note here: a bad key also fails the spot read, which is fatal there.
+    """
     try:
         async with asyncio.timeout_at(deadline):
             return await client.wallet_balances("USDT")
-    except (BinanceAuthError, BinanceBannedError) as exc:
+    except BinanceBannedError as exc:
         return exc
+    except BinanceAuthError as exc:
+        return (
+            f"reconciliation unavailable: {_refused(exc)}; give the key that permission or "
+            "switch reconciliation off with `reconcile = false` in [collector]"
+        )
     except BinanceError as exc:
         return f"reconciliation unavailable: {exc}"
     except TimeoutError:

@@ -40,7 +40,7 @@ def _decimal(row: dict[str, Any], name: str, endpoint: str) -> Decimal:
 
 
 def _sum(row: dict[str, Any], names: Iterable[str], endpoint: str) -> Decimal:
-    # Optional parts (freeze, withdrawing) may be absent on some rows.
+    # A part absent from a row counts as zero (funding rows may omit freeze).
     return sum((_decimal(row, n, endpoint) for n in names if n in row), to_decimal("0"))
 
 
@@ -63,12 +63,14 @@ def spot_holdings(raw: Any, endpoint: str) -> list[Holding]:
 
 
 def funding_holdings(raw: Any, endpoint: str) -> list[Holding]:
-    """Funding wallet rows: free + locked + freeze + withdrawing.
+    """Funding wallet rows: free + locked + freeze, not withdrawing.
 
-    Withdrawing coins still count until the withdrawal completes, when the ledger books it as an
-    outflow; dropping them earlier would show a loss that is not one.
+    The ledger books a withdrawal as an outflow at its ``applyTime`` (see
+    :class:`binfolio.domain.flows.CashFlow`), so coins already applied for are left out here, as
+    they are in spot; counting them until completion would show a gain, then a loss, that are
+    not one.
     """
-    optional = ("locked", "freeze", "withdrawing")
+    optional = ("locked", "freeze")
     return [
         Holding(
             Wallet.FUNDING,
