@@ -80,6 +80,11 @@ class PriceBook:
     def __len__(self) -> int:
         return len(self._symbols)
 
+    @property
+    def symbols(self) -> frozenset[str]:
+        """The symbols with a price (a zero price is left out), read-only."""
+        return frozenset(self._symbols)
+
     def has_market(self, asset: str) -> bool:
         """True when the asset trades against USDT, BTC or ETH."""
         return any(f"{asset}{quote}" in self._symbols for quote in (USDT, "BTC", "ETH"))

@@ -131,13 +131,15 @@ async def update_benchmark(
                 return _no_start(result, first)
             state = engine.state_after(start_event)
             plan = engine.plan(spec, state, flows, horizon)
-        applied, state, waiting = await _apply_all(spec, state, plan.events, closes)
+        applied, state, waiting, missing = await _apply_all(spec, state, plan.events, closes)
         session.rollback()
     result.started = start_event is not None and row is None
     result.rebuilt = start_event is not None and row is not None
     result.applied = len(applied)
     result.waiting_since = waiting or pending_at
     result.warnings += [e.warning for e in applied if e.warning]
+    if missing:
+        result.warnings.append(missing)
     for warning in result.warnings:
         log.warning("benchmark of account %d: %s", account_id, warning)
     with transaction(factory) as session:
@@ -160,7 +162,8 @@ def _no_start(result: BenchmarkUpdate, first: _Start) -> BenchmarkUpdate:
 
 async def _apply_all(
     spec: BasketSpec, state: BenchmarkState, events: list[PlannedEvent], closes: KlineCloses
-) -> tuple[list[AppliedEvent], BenchmarkState, datetime | None]:
+) -> tuple[list[AppliedEvent], BenchmarkState, datetime | None, str | None]:
+    """Apply events until one lacks a price: (applied, state, waiting since, why if for good)."""
     symbols = spec.kline_symbols()
     closes.preload(symbols.values(), [engine.kline_minute_ms(e.time) for e in events])
     applied: list[AppliedEvent] = []
@@ -169,12 +172,15 @@ async def _apply_all(
         prices: dict[Asset, Decimal] = {}
         for asset, symbol in symbols.items():
             close = await closes.close(symbol, minute)
-            if close is None or close is PENDING:
-                return applied, state, event.time
+            if close is PENDING:
+                return applied, state, event.time, None
+            if close is None:
+                # No kline of the symbol at or before that minute: waiting will not help.
+                return applied, state, event.time, f"no {symbol} price at {event.time}"
             prices[asset] = close
         state, done = engine.apply(spec, state, event, prices)
         applied.append(done)
-    return applied, state, None
+    return applied, state, None, None
 
 
 async def _start_event(

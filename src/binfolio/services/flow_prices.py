@@ -3,8 +3,9 @@
 The rule is the snapshot's (``domain.valuation.PriceBook``): USDT (and pegged coins) = 1, else
 ``COINUSDT``, else ``COINBTC × BTCUSDT``, else ``COINETH × ETHUSDT``, else ``1 / USDTCOIN``, else
 unpriced (value 0, flagged). Which pairs exist comes from the run's all-prices response, so no
-request is ever sent for a pair Binance does not list. A route whose pair did not trade in that
-minute gives way to the next route.
+request is ever sent for a pair Binance does not list. A minute without a kline of its own takes
+the last close before it (:mod:`kline_prices`); a route whose pair had no kline yet at that time
+gives way to the next route.
 """
 
 from __future__ import annotations
@@ -56,17 +57,6 @@ def routes_in(symbols: Collection[str]) -> Routes:
 
     def usable(coin: str) -> list[list[str]]:
         return [pairs for pairs in routes(coin) if listed.issuperset(pairs)]
-
-    return usable
-
-
-def routes_by_book(book: PriceBook) -> Routes:
-    """The one route the run's price book picks for a coin (none for an unpriced coin)."""
-    index = {"usdt": 0, "via_btc": 1, "via_eth": 2, "inverse": 3}
-
-    def usable(coin: str) -> list[list[str]]:
-        position = index.get(book.price(coin).source.value)
-        return [] if position is None else [routes(coin)[position]]
 
     return usable
 

@@ -4,6 +4,11 @@ Flows and rebalances are priced at "the close of the 1-minute kline containing t
 (DESIGN.md). A close is final only once the minute is over, so we ask Binance for two klines
 from the minute: a second one proves the first has closed. Only final closes are cached; a minute
 that is still open answers :data:`PENDING`, and the caller tries again on its next run.
+
+A minute with no kline of its own (a trading halt or a maintenance gap: the first kline from it
+opens later) takes the close of the last kline that opened before it, once the minute is final;
+the price had not moved since then. Until then, and while no kline from the minute on exists at
+all, it is PENDING too, never "no price": a gap must not turn a deposit into profit.
 """
 
 from __future__ import annotations
@@ -33,9 +38,19 @@ class KlineSource(Protocol):
     """Anything that answers ``GET /api/v3/klines`` (our Binance client does)."""
 
     async def klines(
-        self, symbol: str, interval: str, *, start_ms: int, limit: int
+        self,
+        symbol: str,
+        interval: str,
+        *,
+        start_ms: int | None,
+        limit: int,
+        end_ms: int | None = None,
     ) -> list[list[Any]]:
-        """Binance kline arrays ``[open_time, open, high, low, close, ...]``, oldest first."""
+        """Binance kline arrays ``[open_time, open, high, low, close, ...]``, oldest first.
+
+        Without ``start_ms`` Binance answers the last ``limit`` klines opening at or before
+        ``end_ms``.
+        """
         ...
 
 
@@ -47,7 +62,7 @@ class Pending(Enum):
 
 PENDING = Pending.PENDING
 Close = Decimal | None | Pending
-"""A final close, None when Binance has no kline for that minute, or PENDING."""
+"""A final close; PENDING (not closed yet, or no source to ask); None: no kline at or before it."""
 
 
 class KlineCloses:
@@ -88,7 +103,9 @@ class KlineCloses:
         return self._memo.get(key)
 
     async def close(self, symbol: str, minute_ms: int) -> Close:
-        """The close of ``symbol``'s kline opening at ``minute_ms``.
+        """The close of ``symbol``'s kline opening at ``minute_ms`` (else the one before it).
+
+        None means the market had no kline yet at that minute (or sent a malformed close).
 
         Raises:
             ValueError: when ``minute_ms`` is not a whole minute.
@@ -99,18 +116,38 @@ class KlineCloses:
         if known is not None:
             return known
         if self._source is None:
-            return None
+            return PENDING  # offline: not known yet, rather than known to be missing
+        final = self._now_ms >= minute_ms + _FINAL_AFTER_MS
         self.requests += 1
         rows = await self._source.klines(symbol, "1m", start_ms=minute_ms, limit=2)
-        if not rows or int(rows[0][0]) != minute_ms:
-            # No trade in that minute (or no market then): the route has no price.
-            return None
-        if len(rows) < 2 and self._now_ms < minute_ms + _FINAL_AFTER_MS:
+        if not rows:
+            # No kline since that minute at all: Binance has not got there yet (or a halt is
+            # still going on). Later klines will tell.
             return PENDING
+        if int(rows[0][0]) != minute_ms:
+            # The first kline opens later: none at that minute (halt, maintenance, no market yet).
+            return await self._close_before(self._source, symbol, minute_ms) if final else PENDING
+        if len(rows) < 2 and not final:
+            return PENDING
+        return self._keep(symbol, minute_ms, rows[0])
+
+    async def _close_before(
+        self, source: KlineSource, symbol: str, minute_ms: int
+    ) -> Decimal | None:
+        """The close of the last kline opening at or before ``minute_ms``, kept for that minute."""
+        self.requests += 1
+        rows = await source.klines(
+            symbol, "1m", start_ms=None, end_ms=minute_ms + MINUTE_MS - 1, limit=1
+        )
+        if not rows or int(rows[-1][0]) > minute_ms:
+            return None  # the market did not exist yet: the caller tries the next route
+        return self._keep(symbol, minute_ms, rows[-1])
+
+    def _keep(self, symbol: str, minute_ms: int, row: list[Any]) -> Decimal | None:
         try:
-            close = to_decimal(rows[0][4], field=f"{symbol} kline close")
+            close = to_decimal(row[4], field=f"{symbol} kline close")
         except MoneyParseError:
-            log.warning("ignoring kline of %s at %d with close %r", symbol, minute_ms, rows[0][4])
+            log.warning("ignoring kline of %s at %d with close %r", symbol, minute_ms, row[4])
             return None
         self._memo[(symbol, minute_ms)] = close
         self.fresh[(symbol, minute_ms)] = close

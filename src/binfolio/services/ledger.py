@@ -9,6 +9,7 @@ so windows are cut into 89-day chunks (the client pages within a chunk).
 
 Final flows are inserted if absent (``UNIQUE(account_id, kind, binance_id)``), each valued at the
 close of the 1-minute kline containing its time, through the valuation rule (:mod:`flow_prices`).
+Flows stored ``pending`` or ``unpriced`` are valued again whenever the window re-reads them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from binfolio.domain.clock import to_ms, utc_now
 from binfolio.domain.flows import CashFlow, parse_deposit, parse_withdrawal
 from binfolio.services.flow_prices import (
     PENDING_SOURCE,
+    UNPRICED,
     FlowPrice,
     Routes,
     price_flow,
@@ -40,6 +42,9 @@ log = logging.getLogger(__name__)
 DEFAULT_OVERLAP = timedelta(days=7)
 # Binance: "time between startTime and endTime must be less than 90 days".
 CHUNK = timedelta(days=89)
+# Flows valued again when re-read: pending ones, and unpriced ones (value 0) in case their coin
+# can be priced now, such as a flow stored at 0 before a kline gap was priced at the close before.
+_OPEN_SOURCES = frozenset({PENDING_SOURCE, UNPRICED.source})
 
 
 class HistorySource(Protocol):
@@ -81,7 +86,7 @@ class FlowBatch:
     closes: KlineCloses | None = None
 
     def write(self, session: Session, account_id: int) -> None:
-        """Insert new flows if absent, value pending ones, cache closes, remember the window."""
+        """Insert new flows if absent, value open ones, cache closes, remember the window."""
         rows = [{**row, "account_id": account_id} for row in self.new_rows]
         insert_if_absent(session, CashFlowRow, rows, ["account_id", "kind", "binance_id"])
         for (kind, binance_id), price in self.revalue.items():
@@ -91,7 +96,7 @@ class FlowBatch:
                     CashFlowRow.account_id == account_id,
                     CashFlowRow.kind == kind,
                     CashFlowRow.binance_id == binance_id,
-                    CashFlowRow.price_source == PENDING_SOURCE,
+                    CashFlowRow.price_source.in_(_OPEN_SOURCES),
                 )
                 .values(
                     value_usdt=price.value_usdt,
@@ -158,7 +163,7 @@ async def fetch_cash_flows(
 ) -> FlowBatch:
     """The read-only half of :func:`sync_cash_flows`; ``account_id`` None for a new account.
 
-    ``symbols`` is the run's symbol list, or a :data:`Routes` function (``routes_by_book``).
+    ``symbols`` is the run's symbol list, or a :data:`Routes` function (``routes_in``).
 
     Raises:
         binfolio.domain.flows.FlowParseError: for a malformed record.
@@ -174,9 +179,12 @@ async def fetch_cash_flows(
         batch = FlowBatch(SyncResult(start, end), closes=closes)
         for flow in flows:
             key = (flow.kind.value, flow.binance_id)
-            if existing.get(key, PENDING_SOURCE) != PENDING_SOURCE:
+            stored = existing.get(key, PENDING_SOURCE)
+            if stored not in _OPEN_SOURCES:
                 continue
             price = await price_flow(closes, flow, usable)
+            if stored == UNPRICED.source and price.source in _OPEN_SOURCES:
+                continue  # still no price: keep the 0 (never back to pending) and warn only once
             if price.source == PENDING_SOURCE:
                 batch.result.pending += 1
             elif price.source == "unpriced":

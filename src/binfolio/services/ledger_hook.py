@@ -25,7 +25,7 @@ from binfolio.adapters.storage.snapshot_store import FlowWriter
 from binfolio.domain.benchmark import BasketSpec
 from binfolio.services.benchmark import BenchmarkUpdate, update_benchmark
 from binfolio.services.collect import FlowContext
-from binfolio.services.flow_prices import routes_by_book
+from binfolio.services.flow_prices import routes_in
 from binfolio.services.kline_prices import KlineSource
 from binfolio.services.ledger import DEFAULT_OVERLAP, fetch_cash_flows
 
@@ -37,8 +37,9 @@ def ledger_flow_hook(
 ) -> Callable[[FlowContext], Awaitable[FlowWriter | None]]:
     """A ``CollectOptions.flow_hook`` that syncs each account's cash-flow ledger.
 
-    The run's price book chooses each coin's valuation route, so no kline is requested for a
-    pair Binance does not list.
+    The run's price book lists the pairs, so no kline is requested for a pair Binance does not
+    list. Every listed route is offered in the rule's order: a pair with no kline yet at a
+    flow's time (listed since) gives way to the next route instead of leaving the flow at 0.
     """
 
     async def hook(context: FlowContext) -> FlowWriter | None:
@@ -51,7 +52,7 @@ def ledger_flow_hook(
             account_id=account_id,
             history=context.client,
             klines=context.client,
-            symbols=routes_by_book(context.prices),
+            symbols=routes_in(context.prices.symbols),
             now=context.taken_at,
             overlap=overlap,
         )

@@ -78,19 +78,28 @@ class MarketDataClient:
         return parsing.ticker_prices(raw, TICKER_PRICES.name)
 
     async def klines(
-        self, symbol: str, interval: str, *, start_ms: int, limit: int
+        self,
+        symbol: str,
+        interval: str,
+        *,
+        start_ms: int | None,
+        limit: int,
+        end_ms: int | None = None,
     ) -> list[list[Any]]:
         """Raw klines, oldest first: ``[open_ms, open, high, low, close, …]`` (strings).
+
+        Opening at or after ``start_ms``; without it, the last ``limit`` opening at or before
+        ``end_ms`` (or now).
 
         Raises:
             BinanceError: when the call fails (an unknown symbol is a bad request, -1121).
         """
-        params: dict[str, ParamValue] = {
-            "symbol": symbol,
-            "interval": interval,
-            "startTime": start_ms,
-            "limit": limit,
-        }
+        params: dict[str, ParamValue] = {"symbol": symbol, "interval": interval}
+        if start_ms is not None:
+            params["startTime"] = start_ms
+        if end_ms is not None:
+            params["endTime"] = end_ms
+        params["limit"] = limit
         raw = await self._rest.call(KLINES, lambda: encode_params(params))
         if not isinstance(raw, list) or not all(isinstance(row, list) for row in raw):
             raise BinanceResponseError(

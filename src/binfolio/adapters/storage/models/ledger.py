@@ -59,7 +59,9 @@ class CashFlowRow(Base):
 
 
 class KlinePriceRow(Base):
-    """The close of one closed 1-minute kline: fetched once per symbol and minute, ever."""
+    """The close at one minute: that minute's closed 1-minute kline, or, when the pair had no
+    kline in that minute (a halt), the close carried forward from the last kline before it.
+    Fetched once per symbol and minute, ever."""
 
     __tablename__ = "kline_prices"
 
