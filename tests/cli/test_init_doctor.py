@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from binfolio.simulator.testing import SimulatorHandle
 from tests.cli.conftest import RunCli
 
 
@@ -106,3 +107,36 @@ def test_bad_configuration_exits_2_naming_the_key(
     assert result.returncode == 2
     assert expected in result.stderr
     assert "Fix:" in result.stderr or "fix:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("permissions", "code", "words"),
+    [
+        ({"enableSpotAndMarginTrading": True}, 0, "trading is enabled on a monitoring key"),
+        ({"enableWithdrawals": True}, 1, "withdrawals are enabled"),
+    ],
+)
+def test_doctor_checks_each_key_against_binance(
+    run_cli: RunCli,
+    simulator: SimulatorHandle,
+    permissions: dict[str, bool],
+    code: int,
+    words: str,
+) -> None:
+    login = simulator.create_account(
+        "main", balances={"spot": {"USDT": "10"}}, permissions=permissions
+    )
+    env = {
+        "BINANCE_API_KEY": login.api_key,
+        "BINANCE_API_SECRET": login.api_secret,
+        "BINFOLIO_BINANCE__BASE_URL": simulator.base_url,
+        "BINFOLIO_BINANCE__FUTURES_BASE_URL": simulator.base_url,
+    }
+    assert run_cli("init", env=env).returncode == 0
+
+    result = run_cli("doctor", env=env)
+
+    assert result.returncode == code, result.stdout
+    assert words in result.stdout
+    assert "of Binance's server time" in result.stdout  # the clock-skew check ran
+    assert "fix: " in result.stdout
