@@ -6,6 +6,7 @@ arguments. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,9 +15,11 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from binfolio.adapters.storage.database import make_engine, make_session_factory, normalise_url
+from binfolio.adapters.storage.log_sink import DatabaseLogSink
 from binfolio.config import Settings
 from binfolio.config_load import ConfigError, load_settings, read_dotenv
 from binfolio.log import Redactor, setup_logging
@@ -31,6 +34,7 @@ class App:
     environ: Mapping[str, str]
     redactor: Redactor
     config_path: Path | None = None
+    log_sink: DatabaseLogSink | None = None
     _engine: Engine | None = field(default=None, repr=False)
 
     @property
@@ -62,8 +66,17 @@ class App:
         return resolved
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Write the buffered log records to the log table and release the database.
+
+        A database that cannot take the records (unreachable, not migrated) costs only those
+        records: they are in the log file too, and the command's own outcome stands.
+        """
         if self._engine is not None:
+            if self.log_sink is not None and self.log_sink.pending:
+                try:
+                    self.log_sink.write(self.session_factory)
+                except SQLAlchemyError as exc:
+                    logging.getLogger(__name__).debug("log records not stored: %s", exc)
             self._engine.dispose()
 
 
@@ -86,6 +99,7 @@ def open_app(
     environ = environment()
     settings = load_settings(config_path, environ=environ)
     redactor = Redactor(known_secrets(settings, environ))
+    sink = DatabaseLogSink()
     setup_logging(
         level=settings.logging.level,
         file_path=settings.log_file if log_to_file else None,
@@ -93,8 +107,15 @@ def open_app(
         backup_count=settings.logging.backup_count,
         redactor=redactor,
         console=console,
+        extra_handlers=[sink],
     )
-    return App(settings=settings, environ=environ, redactor=redactor, config_path=config_path)
+    return App(
+        settings=settings,
+        environ=environ,
+        redactor=redactor,
+        config_path=config_path,
+        log_sink=sink,
+    )
 
 
 def known_secrets(settings: Settings, environ: Mapping[str, str]) -> list[str]:

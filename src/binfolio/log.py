@@ -111,8 +111,12 @@ def setup_logging(
     backup_count: int = 30,
     redactor: Redactor,
     console: Console | None = None,
+    extra_handlers: Iterable[logging.Handler] = (),
 ) -> None:
-    """Install binfolio's handlers on the root logger (replacing ones a previous call installed)."""
+    """Install binfolio's handlers on the root logger (replacing ones a previous call installed).
+
+    ``extra_handlers`` (e.g. the database log sink) get the same redaction as the others.
+    """
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
         root.removeHandler(handler)
@@ -136,6 +140,7 @@ def setup_logging(
         file_handler.setFormatter(JsonFormatter())
         file_handler.setLevel(logging.DEBUG if level == "DEBUG" else logging.INFO)
         handlers.append(file_handler)
+    handlers.extend(extra_handlers)
     for handler in handlers:
         handler.addFilter(redacting)
         setattr(handler, _HANDLER_MARK, True)

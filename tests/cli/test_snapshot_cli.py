@@ -129,3 +129,23 @@ def test_a_ban_stops_the_run_and_says_until_when(
 
     assert result.returncode == 1
     assert "Binance banned this IP until" in result.stderr
+
+
+def test_each_run_leaves_its_outcome_in_the_log_table(
+    run_cli: RunCli, tmp_path: Path, simulator: SimulatorHandle
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    env = _setup(tmp_path, simulator, ["main"])
+
+    result = run_cli("snapshot", "--json", env=env)
+
+    run_id = json.loads(result.stdout)["run_id"]
+    engine = create_engine(env["DATABASE_URL"])
+    with engine.connect() as connection:
+        rows = connection.execute(text("select level, message, run_id from logs")).all()
+    engine.dispose()
+    summary = [r for r in rows if "main complete, NAV" in r.message]
+    assert len(summary) == 1
+    assert summary[0].level == "INFO"
+    assert summary[0].run_id == run_id

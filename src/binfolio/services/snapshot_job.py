@@ -4,6 +4,7 @@ cash-flow ledger synced inside each account's transaction and the benchmarks bro
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -17,6 +18,8 @@ from binfolio.services.accounts import ResolvedAccount
 from binfolio.services.collect import collect, make_http_client, tls_context
 from binfolio.services.collect_config import AccountTarget, CollectOptions, Endpoints
 from binfolio.services.collect_results import RunResult
+
+log = logging.getLogger(__name__)
 
 
 def collect_inputs(
@@ -78,4 +81,27 @@ async def snapshot_job(
             )
             specs = {a.name: basket_spec(a.benchmark) for a in accounts}
             await update_benchmarks(factory, specs, klines=market, now=result.started_at)
+    _log_outcome(result)
     return result
+
+
+def _log_outcome(result: RunResult) -> None:
+    """One line per account (the log table and file keep what each run did), warnings for errors."""
+    for account in result.accounts:
+        extra = {"run_id": result.run_id, "account": account.account}
+        nav = "—" if account.nav_usdt is None else f"{account.nav_usdt:.2f} USDT"
+        log.info(
+            "snapshot %s: %s %s, NAV %s, %d requests, weight %d, %.2f s",
+            result.run_id[:8],
+            account.account,
+            account.status.value,
+            nav,
+            account.requests,
+            account.weight,
+            account.duration_ms / 1000,
+            extra=extra,
+        )
+        for error in account.errors:
+            log.warning(
+                "snapshot %s: %s: %s", result.run_id[:8], account.account, error, extra=extra
+            )
