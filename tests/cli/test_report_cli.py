@@ -149,3 +149,13 @@ def test_rebuild_with_binance_unreachable_reports_it_and_keeps_the_benchmark(
     assert "Traceback" not in rebuilt.stderr + rebuilt.stdout
     assert "cannot fetch 1-minute prices from http://127.0.0.1:1" in rebuilt.stderr
     assert "the stored benchmark is unchanged" in rebuilt.stderr
+
+
+def test_report_with_an_unreachable_database_says_so_and_exits_2(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+
+    result = invoke(tmp_path, "report", "--format", "json", env=env)
+
+    assert result.exit_code == 2
+    assert "cannot connect to postgresql+psycopg://nobody@127.0.0.1:1/none" in result.output
+    assert "[database] url" in result.output

@@ -16,7 +16,6 @@ from binfolio.domain.performance import (
     modified_dietz,
     periods_per_year,
     return_figures,
-    volatility_and_sharpe,
 )
 from binfolio.domain.periods import PeriodError, parse_moment, resolve
 from binfolio.domain.portfolio import (
@@ -122,7 +121,8 @@ def test_volatility_annualises_by_the_observed_interval_length() -> None:
     # r = 0.01, −0.01; mean 0; sample variance (0.0001 + 0.0001) / 1 = 0.0002
     # daily intervals → 365.25 per year; vol = √0.0002 × √365.25 = √0.07305 ≈ 0.27028
     assert periods_per_year(spans) == D("365.25")
-    volatility, sharpe = volatility_and_sharpe(spans)
+    result = return_figures(spans)
+    volatility, sharpe = result.volatility, result.sharpe
     assert volatility is not None
     assert abs(volatility - D("0.07305").sqrt()) < D("1e-20")
     assert sharpe == 0
@@ -131,7 +131,7 @@ def test_volatility_annualises_by_the_observed_interval_length() -> None:
 def test_sharpe_is_mean_over_deviation_annualised_with_zero_risk_free_rate() -> None:
     points = [ValuePoint(at(0), D(100)), ValuePoint(at(1), D(102)), ValuePoint(at(2), D(102))]
     # r = 0.02, 0; mean 0.01; sd √0.0002; Sharpe = 0.01 / √0.0002 × √365.25 ≈ 13.5139
-    _, sharpe = volatility_and_sharpe(intervals(points, []))
+    sharpe = return_figures(intervals(points, [])).sharpe
     assert sharpe is not None
     expected = D("0.01") / D("0.0002").sqrt() * D("365.25").sqrt()
     assert abs(sharpe - expected) < D("1e-20")

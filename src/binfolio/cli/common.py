@@ -27,7 +27,8 @@ EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
 console = Console()
-err_console = Console(stderr=True)
+# Error lines carry commands and paths to copy: never hard-wrap them.
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def config_path(ctx: typer.Context) -> Path | None:
@@ -95,10 +96,19 @@ def require_schema(app: App) -> None:
     # Revision ids are the zero-padded file prefixes of one linear chain (0001, 0002, …).
     head = max(p.name.split("_", 1)[0] for p in versions.glob("[0-9][0-9][0-9][0-9]_*.py"))
     try:
-        with app.engine.connect() as connection:
+        connection = app.engine.connect()
+    except SQLAlchemyError as exc:
+        shown = app.engine.url.render_as_string(hide_password=True)
+        err_console.print(f"[red]✗[/] cannot connect to {shown}: {type(exc).__name__}")
+        err_console.print(
+            "  fix: check DATABASE_URL / [database] url; `binfolio doctor`", markup=False
+        )
+        raise typer.Exit(EXIT_CONFIG) from None
+    with connection:
+        try:
             current = connection.execute(text("select version_num from alembic_version")).scalar()
-    except SQLAlchemyError:
-        current = None
+        except SQLAlchemyError:  # no alembic_version table: an empty database
+            current = None
     if current != head:
         err_console.print(
             f"[red]✗[/] the database is at migration {current or '(empty)'}, binfolio needs "

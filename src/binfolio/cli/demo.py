@@ -100,23 +100,18 @@ def demo(
 def _run(running: Demo, clock: Clock, *, limiter: WeightLimiter, ledger: bool) -> RunResult:
     import asyncio
 
-    from binfolio.adapters.storage.database import make_engine, make_session_factory
     from binfolio.services.snapshot_job import snapshot_job
 
-    engine = make_engine(running.settings.database_url)
-    try:
-        return asyncio.run(
-            snapshot_job(
-                running.settings,
-                running.accounts,
-                make_session_factory(engine),
-                clock=clock,
-                limiter=limiter,
-                ledger=ledger,
-            )
+    return asyncio.run(
+        snapshot_job(
+            running.settings,
+            running.accounts,
+            running.session_factory,
+            clock=clock,
+            limiter=limiter,
+            ledger=ledger,
         )
-    finally:
-        engine.dispose()
+    )
 
 
 def _show_run(result: RunResult) -> None:
@@ -126,19 +121,14 @@ def _show_run(result: RunResult) -> None:
 
 
 def _show_report(running: Demo) -> None:
-    from binfolio.adapters.storage.database import make_engine, make_session_factory
     from binfolio.cli.report import print_table
     from binfolio.domain.periods import resolve
     from binfolio.services.demo import now_of
     from binfolio.services.report import build_report
 
-    engine = make_engine(running.settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            period = resolve(preset="all", since=None, until=None, now=now_of(running))
-            print_table(build_report(session, period), console)
-    finally:
-        engine.dispose()
+    with running.session_factory() as session:
+        period = resolve(preset="all", since=None, until=None, now=now_of(running))
+        print_table(build_report(session, period), console)
 
 
 def register(app: typer.Typer) -> None:

@@ -70,20 +70,13 @@ def report(
     except PeriodError as exc:
         err_console.print(f"[red]✗[/] {exc}")
         raise typer.Exit(EXIT_CONFIG) from None
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
     with opened(ctx, log_to_file=False) as app:
+        require_schema(app)
         try:
             with app.session_factory() as session:
                 result = build_report(session, chosen, account)
         except UnknownAccountError as exc:
             err_console.print(f"[red]✗[/] {exc}")
-            raise typer.Exit(EXIT_CONFIG) from None
-        except (OperationalError, ProgrammingError) as exc:
-            # Checking the revision up front costs a third of a second (Alembic); a missing
-            # table says the same for free.
-            err_console.print(f"[red]✗[/] cannot read the database ({type(exc).__name__}).")
-            err_console.print("  [dim]fix:[/] run `binfolio db upgrade`")
             raise typer.Exit(EXIT_CONFIG) from None
     if output == "json":
         import json

@@ -214,7 +214,7 @@ def figures(returns: Sequence[Decimal], start: datetime, end: datetime) -> Retur
     mean = total / n
     variance = max((squares - total * mean) / (n - 1), ZERO)
     deviation = variance.sqrt()
-    root_periods = (Decimal(YEAR // _MICROS) * n / Decimal((end - start) // _MICROS)).sqrt()
+    root_periods = _periods_per_year(n, start, end).sqrt()
     sharpe = mean / deviation * root_periods if deviation > 0 else None
     return ReturnFigures(twr, worst, deviation * root_periods, sharpe)
 
@@ -237,17 +237,12 @@ def periods_per_year(span: Sequence[Interval]) -> Decimal:
     """
     if not span:
         raise ValueError("no intervals")
-    total = span[-1].end - span[0].start
-    return Decimal(YEAR // _MICROS) * len(span) / Decimal(total // _MICROS)
+    return _periods_per_year(len(span), span[0].start, span[-1].end)
 
 
-def volatility_and_sharpe(span: Sequence[Interval]) -> tuple[Decimal | None, Decimal | None]:
-    """Annualised volatility and Sharpe (risk-free 0) of the interval returns.
-
-    Needs two intervals (a sample standard deviation); Sharpe also needs a non-zero deviation.
-    """
-    result = return_figures(span)
-    return result.volatility, result.sharpe
+def _periods_per_year(count: int, start: datetime, end: datetime) -> Decimal:
+    # Microsecond integers keep the ratio exact; timedelta division would go through float.
+    return Decimal(YEAR // _MICROS) * count / Decimal((end - start) // _MICROS)
 
 
 def return_figures(span: Sequence[Interval]) -> ReturnFigures:

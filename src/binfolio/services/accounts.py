@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pydantic import SecretStr
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from binfolio.adapters.secret_box import SecretBox, SecretBoxError, mask, unsafe_permissions
@@ -82,12 +82,6 @@ def remove_account(factory: sessionmaker[Session], name: str) -> bool:
         row.api_key_encrypted = row.api_secret_encrypted = None
         row.api_key_masked = None
     return True
-
-
-def purge_account(factory: sessionmaker[Session], name: str) -> None:
-    """Delete an account row entirely (used when it has no history)."""
-    with transaction(factory) as session:
-        session.execute(delete(AccountRow).where(AccountRow.name == name))
 
 
 def list_accounts(

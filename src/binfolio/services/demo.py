@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from binfolio.adapters.secret_box import write_private_file
 from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
 from binfolio.config import Settings
@@ -77,6 +79,8 @@ class Demo:
     settings: Settings
     config_path: Path
     accounts: list[ResolvedAccount]
+    session_factory: sessionmaker[Session]
+    """Sessions on the demo database; one engine for the demo's whole life."""
 
     def market_clock(self) -> Clock:
         """Our clock follows the simulated market, so snapshot times match its prices."""
@@ -138,14 +142,13 @@ def started_demo(options: DemoOptions, data_dir: Path) -> Iterator[Demo]:
         engine = make_engine(settings.database_url)
         try:
             upgrade(engine)
-            resolved, problems = resolve_accounts(
-                settings, make_session_factory(engine), environ={}
-            )
+            factory = make_session_factory(engine)
+            resolved, problems = resolve_accounts(settings, factory, environ={})
+            if problems:
+                raise RuntimeError("; ".join(str(p) for p in problems))
+            yield Demo(simulator, settings, config_path, resolved, factory)
         finally:
             engine.dispose()
-        if problems:
-            raise RuntimeError("; ".join(str(p) for p in problems))
-        yield Demo(simulator, settings, config_path, resolved)
 
 
 RunSnapshot = Callable[[Demo, Clock, bool], RunResult]

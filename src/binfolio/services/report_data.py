@@ -7,7 +7,7 @@ The benchmark is read as units after each audited event: a step function of time
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,11 +47,6 @@ class BenchmarkPath:
     def assets(self) -> set[str]:
         """Every asset the benchmark ever held."""
         return {asset for units in self.units for asset in units}
-
-    def units_at(self, moment: datetime) -> dict[str, Decimal] | None:
-        """The units after the last event at or before ``moment``; None before the start."""
-        index = bisect_right(self.times, moment) - 1
-        return self.units[index] if index >= 0 else None
 
     def values_at(
         self, moments: Sequence[datetime], prices: Sequence[Mapping[str, Decimal]]

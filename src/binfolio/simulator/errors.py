@@ -113,10 +113,3 @@ def banned(until_ms: int, retry_after_s: int) -> BinanceError:
         "Please use WebSocket Streams for live updates to avoid bans.",
         {"Retry-After": str(retry_after_s)},
     )
-
-
-def internal_error() -> BinanceError:
-    """A 500-class failure whose outcome is unknown to the client."""
-    return BinanceError(
-        500, -1001, "Internal error; unable to process your request. Please try again."
-    )

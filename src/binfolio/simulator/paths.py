@@ -164,11 +164,6 @@ class AssetPath:
             self._minutes.popitem(last=False)
         return cached
 
-    def log_at_minute(self, minute: int) -> float:
-        """The log USD value at the whole minute ``minute`` (minutes since the epoch)."""
-        day, index = divmod(minute - self.anchor_minute, DAY_MINUTES)
-        return self.minutes(day)[index]
-
     def log_vertices(self, first_minute: int, last_minute: int) -> list[float]:
         """Log USD values at every whole minute from ``first_minute`` to ``last_minute``."""
         values: list[float] = []

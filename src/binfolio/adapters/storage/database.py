@@ -29,11 +29,6 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def sqlite_url(path: Path) -> str:
-    """The SQLAlchemy URL of a SQLite file."""
-    return f"sqlite:///{path}"
-
-
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the dashboard read while a run writes; the busy timeout waits out short locks
