@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
+from collections import Counter
 from decimal import Decimal as D
 from pathlib import Path
 
+import httpx
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -19,10 +22,11 @@ from binfolio.adapters.storage.models import (
 )
 from binfolio.adapters.storage.snapshot_store import FlowWriter
 from binfolio.domain.clock import utc_now
-from binfolio.services.collect import FlowContext
+from binfolio.services.collect import Endpoints, FlowContext, collect, tls_context
 from binfolio.simulator.testing import Credentials, SimulatorHandle
 from tests.services.collect_support import (
     PRICES,
+    options,
     place_limit_buy,
     requests_to,
     run,
@@ -240,3 +244,58 @@ async def test_a_failing_flow_hook_is_noted_without_failing_the_snapshot(
     assert any(
         e.startswith("cash flows: GET /sapi/v1/capital/deposit/hisrec") for e in account.errors
     )
+
+
+class _InFlightKeys(httpx.AsyncBaseTransport):
+    """Real HTTP to the simulator, noting which accounts (API keys) have requests in flight."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self._in_flight: Counter[str] = Counter()
+        self.most_accounts_at_once = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        key = request.headers.get("X-MBX-APIKEY", "")
+        self._in_flight[key] += 1
+        accounts = sum(1 for k, n in self._in_flight.items() if k and n)
+        self.most_accounts_at_once = max(self.most_accounts_at_once, accounts)
+        try:
+            response = await self._inner.handle_async_request(request)
+            await response.aread()
+            return response
+        finally:
+            self._in_flight[key] -= 1
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def test_no_more_accounts_are_read_at_once_than_the_concurrency(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    targets = [target(simple_account(simulator, f"slot{i}")) for i in range(6)]
+    simulator.set_faults(latency_ms=40)  # requests overlap long enough to be seen
+    transport = _InFlightKeys()
+
+    async with httpx.AsyncClient(transport=transport) as http:
+        result = await collect(
+            targets,
+            endpoints=Endpoints(simulator.base_url, simulator.base_url),
+            session_factory=sqlite_factory(tmp_path),
+            options=options(concurrency=2),
+            http=http,
+        )
+
+    assert result.status == "complete"
+    assert transport.most_accounts_at_once == 2
+
+
+def test_plain_http_endpoints_get_a_tls_context_that_trusts_nobody() -> None:
+    plain = tls_context("http://127.0.0.1:8002", "http://127.0.0.1:8002")
+    assert plain.verify_mode == ssl.CERT_REQUIRED
+    assert plain.check_hostname
+    assert plain.cert_store_stats()["x509_ca"] == 0  # an https peer would be refused
+
+    live = tls_context("https://api.binance.com", "https://fapi.binance.com")
+    assert live.verify_mode == ssl.CERT_REQUIRED
+    assert live is tls_context("https://api.binance.com")  # the CA bundle is loaded once

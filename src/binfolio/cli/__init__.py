@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from binfolio import __version__
+from binfolio.cli import heap
 
 app = typer.Typer(
     name="binfolio",
@@ -64,4 +65,8 @@ for _name in _COMMAND_MODULES:
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    heap.starting()
+    try:
+        app()
+    finally:
+        heap.exiting()

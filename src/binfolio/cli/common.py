@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
+from binfolio.cli import heap
+
 if TYPE_CHECKING:  # imported on use: `binfolio --help` must not pay for pydantic and SQLAlchemy
     from binfolio.bootstrap import App
     from binfolio.config_load import ConfigProblem
@@ -52,10 +54,12 @@ def open_or_exit(ctx: typer.Context, *, log_to_file: bool = True) -> App:
     from binfolio.config_load import ConfigError
 
     try:
-        return open_app(config_path(ctx), console=err_console, log_to_file=log_to_file)
+        app = open_app(config_path(ctx), console=err_console, log_to_file=log_to_file)
     except ConfigError as exc:
         print_problems(exc.problems)
         raise typer.Exit(EXIT_CONFIG) from None
+    heap.started()  # the command has imported what it needs
+    return app
 
 
 def accounts_or_exit(app: App, only: frozenset[str] = frozenset()) -> list[ResolvedAccount]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from binfolio.cli import heap
 from binfolio.cli.common import EXIT_CONFIG, EXIT_OK, console, err_console
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ def demo(
     setup_logging(level="WARNING", file_path=None, redactor=Redactor())
     from binfolio.adapters.binance.limiter import WeightLimiter
 
+    heap.started()  # the demo runs for hours: collect normally from here on
     # One limiter for the whole session, as `serve` keeps: weight budgets carry across runs.
     limiter = WeightLimiter()
 

@@ -6,6 +6,8 @@ import sys
 
 import typer
 
+from binfolio.cli import heap
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``simulator`` command to ``app``."""
@@ -32,6 +34,8 @@ def register(app: typer.Typer) -> None:
         from binfolio.simulator import SimulatorConfig, create_app
         from binfolio.simulator.demo import create_demo_account
         from binfolio.simulator.server import base_url, bind, make_server
+
+        heap.started()  # a long-running server: collect normally from here on
 
         try:
             config = SimulatorConfig(scenario=scenario, seed=seed, speed=speed)

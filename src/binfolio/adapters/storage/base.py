@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, Numeric, String, TypeDecorator
+from sqlalchemy import DateTime, MetaData, Numeric, String, Table, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -29,6 +29,14 @@ class Base(DeclarativeBase):
     """Base of every binfolio table."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def core_table(model: type[Base]) -> Table:
+    """The Core ``Table`` of a mapped class, for hot paths that write without the ORM."""
+    table = model.__table__
+    if not isinstance(table, Table):  # pragma: no cover - every model maps one table
+        raise TypeError(f"{model.__name__} is not mapped to a single table")
+    return table
 
 
 class Money(TypeDecorator[Decimal]):
