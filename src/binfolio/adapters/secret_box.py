@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
 from pydantic import SecretStr
 
 from binfolio.config_load import ConfigProblem
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 
 class SecretBoxError(Exception):
@@ -51,6 +54,8 @@ def write_private_file(path: Path, content: str) -> None:
 
 def new_master_key() -> str:
     """A fresh random Fernet key (urlsafe base64, 32 bytes)."""
+    from cryptography.fernet import Fernet
+
     return Fernet.generate_key().decode()
 
 
@@ -58,8 +63,12 @@ class SecretBox:
     """Encrypts and decrypts account secrets with the master key."""
 
     def __init__(self, master_key: SecretStr) -> None:
+        # Imported here: accounts whose secrets come from the environment never need it, and
+        # it is 20 modules of every `binfolio snapshot` start-up otherwise.
+        from cryptography.fernet import Fernet
+
         try:
-            self._fernet = Fernet(master_key.get_secret_value().encode())
+            self._fernet: Fernet = Fernet(master_key.get_secret_value().encode())
         except (ValueError, TypeError) as exc:
             raise SecretBoxError(
                 "the master key is not a valid Fernet key",
@@ -96,6 +105,8 @@ class SecretBox:
         Raises:
             SecretBoxError: when the token was made with another master key.
         """
+        from cryptography.fernet import InvalidToken
+
         try:
             return SecretStr(self._fernet.decrypt(token).decode())
         except InvalidToken as exc:
