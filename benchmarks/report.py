@@ -248,6 +248,10 @@ def measure(workdir: Path) -> None:
         until.isoformat(),
     ]
 
+    from installed import compile_package_bytecode
+
+    compile_package_bytecode()
+
     def report_cli() -> None:
         done = subprocess.run(
             command, env=env, capture_output=True, text=True, check=True, cwd=workdir
