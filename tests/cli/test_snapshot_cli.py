@@ -91,6 +91,22 @@ def test_the_table_shows_each_account_and_a_partial_one_exits_1(
     assert "futures: GET /fapi/v3/account: HTTP 503" in result.stdout
 
 
+def test_in_an_80_column_terminal_every_figure_is_shown_whole(
+    run_cli: RunCli, tmp_path: Path, simulator: SimulatorHandle
+) -> None:
+    env = _setup(tmp_path, simulator, ["main", "savings"])
+
+    result = run_cli("snapshot", env=env | {"COLUMNS": "80"})
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.stdout  # no cell cut short
+    nav_row = next(line for line in lines if "NAV (USDT)" in line)  # a row per figure
+    assert nav_row.count("31,250.00") == 2  # 1000 + 0.5 × 60000 + 250, for each account
+    assert any("main" in line and "savings" in line for line in lines)  # accounts head columns
+
+
 def test_account_option_limits_the_run_and_an_unknown_name_is_a_config_error(
     run_cli: RunCli, tmp_path: Path, simulator: SimulatorHandle
 ) -> None:

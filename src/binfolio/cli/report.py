@@ -167,19 +167,14 @@ async def _rebuild(app: App, only: str | None) -> tuple[dict[str, BenchmarkUpdat
 
 def print_table(result: Report, out: Console) -> None:
     """The report as a rich table: Excess and Alpha green when beating the benchmark."""
-    from rich.table import Table
-
+    from binfolio.cli.tables import FigureTable, fitted
     from binfolio.services.report_format import line_json
 
     since = f"{result.since:%Y-%m-%d %H:%M}" if result.since else "first snapshot"
-    table = Table(title=f"NAV against the benchmark, {since} → {result.until:%Y-%m-%d %H:%M} UTC")
-    table.add_column("Account")
-    for column in COLUMNS:
-        table.add_column(column, justify="right")
+    rows = []
     for line in result.lines:
         entry = line_json(line)
-        table.add_row(
-            f"[bold]{line.account}[/]" if line.account == "all" else line.account,
+        cells = [
             _cell(entry["nav"]),
             _cell(entry["benchmark_value"]),
             _versus(entry["excess_usdt"], _cell(entry["excess_usdt"])),
@@ -191,7 +186,15 @@ def print_table(result: Report, out: Console) -> None:
             _pct(entry["max_drawdown"]),
             _pct(entry["volatility"]),
             _cell(entry["sharpe"], digits=2),
-        )
+        ]
+        rows.append((f"[bold]{line.account}[/]" if line.account == "all" else line.account, cells))
+    figures = FigureTable(
+        title=f"NAV against the benchmark, {since} → {result.until:%Y-%m-%d %H:%M} UTC",
+        key_header="Account",
+        headers=COLUMNS,
+        rows=rows,
+    )
+    table = fitted(figures, out)
     out.print(table)
     for line in result.lines:
         for warning in line.warnings:

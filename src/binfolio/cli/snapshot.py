@@ -71,28 +71,28 @@ def _money(value: Decimal | None) -> str:
 
 def print_run_table(result: RunResult) -> None:
     """The run as a rich table, then each account's errors and the run's counters."""
-    from rich.table import Table
+    from binfolio.cli.tables import FigureTable, fitted
 
-    table = Table(
-        title=f"binfolio snapshot {result.run_id[:8]} · {result.started_at:%Y-%m-%d %H:%M:%S} UTC"
-    )
-    table.add_column("Account")
-    table.add_column("Status")
-    for column in ("NAV (USDT)", "Spot", "Funding", "Earn", "Futures"):
-        table.add_column(column, justify="right")
-    table.add_column("Unpriced")
-    table.add_column("Time", justify="right")
+    rows = []
     for account in result.accounts:
         style = _STATUS_STYLE[account.status.value]
         totals = account.wallet_totals
-        table.add_row(
-            account.account,
+        cells = [
             f"[{style}]{account.status.value}[/]",
             _money(account.nav_usdt),
             *(_money(totals.get(g)) for g in ("spot", "funding", "earn", "futures")),
             ", ".join(account.unpriced) or "—",
             f"{account.duration_ms / 1000:.2f} s",
-        )
+        ]
+        rows.append((account.account, cells))
+    figures = FigureTable(
+        title=f"binfolio snapshot {result.run_id[:8]} · {result.started_at:%Y-%m-%d %H:%M:%S} UTC",
+        key_header="Account",
+        headers=("Status", "NAV (USDT)", "Spot", "Funding", "Earn", "Futures", "Unpriced", "Time"),
+        rows=rows,
+        left_aligned=frozenset({"Status", "Unpriced"}),
+    )
+    table = fitted(figures, console)
     console.print(table)
     for account in result.accounts:
         for error in account.errors:
