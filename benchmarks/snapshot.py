@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/snapshot.py            # everything (about 2 minutes: the
                                                        # Earn-on run must wait for a new minute)
     .venv/bin/python benchmarks/snapshot.py --quick    # skip the Earn-on run
+    .venv/bin/python benchmarks/snapshot.py --quick --url postgresql://…  # runs write there
 
 The simulator runs in this process (a uvicorn thread); every run of the collector runs in a
 child process of its own, so its wall time and peak memory are the collector's alone. Requests,
@@ -50,7 +51,7 @@ def worker(args: argparse.Namespace) -> None:
         AccountTarget(a["name"], SecretStr(a["api_key"]), SecretStr(a["api_secret"]), wallets)
         for a in accounts
     ]
-    engine = make_engine(f"sqlite:///{args.db}")
+    engine = make_engine(args.url or f"sqlite:///{args.db}")
     upgrade(engine)
     options = CollectOptions(deadline_s=args.deadline, concurrency=args.concurrency)
     started = time.perf_counter()
@@ -80,7 +81,9 @@ def worker(args: argparse.Namespace) -> None:
     )
 
 
-def _run_worker(base_url: str, accounts_file: Path, n: int, wallets: str, deadline: float) -> Any:
+def _run_worker(
+    base_url: str, accounts_file: Path, n: int, wallets: str, deadline: float, url: str | None
+) -> Any:
     with tempfile.TemporaryDirectory() as tmp:
         command = [
             sys.executable,
@@ -98,6 +101,7 @@ def _run_worker(base_url: str, accounts_file: Path, n: int, wallets: str, deadli
             str(Path(tmp) / "bench.db"),
             "--deadline",
             str(deadline),
+            *(["--url", url] if url else []),
         ]
         out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
         return json.loads(out.stdout.strip().splitlines()[-1])
@@ -171,6 +175,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1)
     parser.add_argument("--wallets", default="spot,funding,futures")
     parser.add_argument("--db")
+    parser.add_argument(
+        "--url", help="database of the collector runs (default: a fresh SQLite file per run)"
+    )
     parser.add_argument("--deadline", type=float, default=60.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--quick", action="store_true", help="skip the Earn-on run")
@@ -203,7 +210,7 @@ def main() -> None:
             for _ in range(repeat):
                 sim.set_limits()  # fresh weight counters: this run has the minute to itself
                 sim.clear_requests_log()
-                figures = _run_worker(sim.base_url, accounts_file, n, wallets, deadline)
+                figures = _run_worker(sim.base_url, accounts_file, n, wallets, deadline, args.url)
                 attempts.append(figures | _log_figures(sim, n))
             attempts.sort(key=lambda f: f["wall_s"])
             median = attempts[len(attempts) // 2]
