@@ -119,7 +119,14 @@ class BenchmarkSettings(Section):
 
 class CollectorSettings(Section):
     deadline_s: float = Field(60.0, gt=0, le=3600, description="Deadline for one whole run.")
-    concurrency: int = Field(8, ge=1, le=256, description="Accounts collected at the same time.")
+    # 8 at a time took 1.4 s for 100 accounts at 50 ms a request, 32 took 0.9 s; the weight a
+    # run spends is the same either way, and the limiter keeps it under Binance's limits.
+    concurrency: int = Field(
+        32,
+        ge=1,
+        le=256,
+        description="Accounts collected at the same time, each on a connection pool of its own.",
+    )
     reconcile: bool = Field(
         True, description="Cross-check our total against /sapi/v1/asset/wallet/balance."
     )

@@ -62,7 +62,7 @@ class CollectOptions:
     """How a run behaves (the defaults suit a cron job against live Binance)."""
 
     deadline_s: float = 60.0
-    concurrency: int = 8
+    concurrency: int = 32
     reconcile: bool = True
     reconcile_tolerance_pct: Decimal = Decimal(1)
     earn_page_size: int = 100
