@@ -129,7 +129,7 @@ async def _rebuild(app: App, only: str | None) -> tuple[dict[str, BenchmarkUpdat
     from binfolio.adapters.storage.models import AccountRow, SnapshotRow
     from binfolio.domain.clock import utc_now
     from binfolio.services.benchmark import basket_spec, update_benchmark
-    from binfolio.services.collect import make_http_client
+    from binfolio.services.collect import make_http_client, tls_context
 
     settings = app.settings
     configured = {a.name: a for a in settings.accounts}
@@ -142,7 +142,8 @@ async def _rebuild(app: App, only: str | None) -> tuple[dict[str, BenchmarkUpdat
         accounts = list(session.execute(query.order_by(AccountRow.name)))
     updates: dict[str, BenchmarkUpdate] = {}
     errors: dict[str, str] = {}
-    async with make_http_client(settings.binance.timeout_s, 1) as http:
+    verify = tls_context(settings.binance.base_url)
+    async with make_http_client(settings.binance.timeout_s, 1, verify=verify) as http:
         market = MarketDataClient(
             http, base_url=settings.binance.base_url, limiter=WeightLimiter(), clock=utc_now
         )
