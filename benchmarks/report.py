@@ -46,9 +46,9 @@ from binfolio.adapters.storage.models import (
 from binfolio.domain.benchmark import BasketSpec, kline_minute_ms, rebalance_times
 from binfolio.domain.periods import Period
 from binfolio.domain.types import Asset
-from binfolio.services.benchmark import update_benchmark
-from binfolio.services.report import build_report
-from binfolio.services.report_format import report_json
+from binfolio.services.benchmark.update import update_benchmark
+from binfolio.services.report.figures import build_report
+from binfolio.services.report.render import report_json
 
 SPEC = BasketSpec({Asset("BTC"): Decimal("0.5"), Asset("ETH"): Decimal("0.5")}, "0 12 * * 1")
 START = datetime(2025, 11, 22, tzinfo=UTC)

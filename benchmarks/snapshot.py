@@ -43,7 +43,7 @@ def worker(args: argparse.Namespace) -> None:
     from pydantic import SecretStr
 
     from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
-    from binfolio.services.collect import AccountTarget, CollectOptions, Endpoints, collect
+    from binfolio.services.collect.run import AccountTarget, CollectOptions, Endpoints, collect
 
     accounts = json.loads(Path(args.accounts).read_text())[: args.n]
     wallets = frozenset(args.wallets.split(","))

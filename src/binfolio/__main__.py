@@ -1,5 +1,5 @@
 """``python -m binfolio`` is the same as the ``binfolio`` command."""
 
-from binfolio.cli import main
+from binfolio.entrypoints.cli import main
 
 main()

@@ -23,7 +23,7 @@ from binfolio.adapters.storage.log_sink import DatabaseLogSink
 from binfolio.config import Settings
 from binfolio.config_load import ConfigError, load_settings, read_dotenv
 from binfolio.log import Redactor, setup_logging
-from binfolio.services.accounts import ResolvedAccount, resolve_accounts
+from binfolio.services.accounts.registry import ResolvedAccount, resolve_accounts
 
 
 @dataclass

@@ -8,7 +8,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from binfolio import __version__
-from binfolio.cli import app
+from binfolio.entrypoints.cli import app
 
 
 def _walk(command: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any]]:

@@ -11,11 +11,11 @@ from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
-from binfolio.cli import app
-from binfolio.cli.report import print_table
 from binfolio.domain.clock import to_ms
 from binfolio.domain.portfolio import Summary
-from binfolio.services.report import Report, ReportLine
+from binfolio.entrypoints.cli import app
+from binfolio.entrypoints.cli.report import print_table
+from binfolio.services.report.figures import Report, ReportLine
 from binfolio.simulator.testing import SimulatorHandle
 from tests.cli.conftest import RunCli
 from tests.services.ledger_support import add_account, add_snapshot

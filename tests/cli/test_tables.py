@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from binfolio.cli.tables import FigureTable, fitted
+from binfolio.entrypoints.cli.tables import FigureTable, fitted
 
 FIGURES = FigureTable(
     title="run",

@@ -36,8 +36,8 @@ from pathlib import Path
 from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
 from binfolio.config_load import load_settings
 from binfolio.domain.clock import to_ms
-from binfolio.services.accounts import resolve_accounts
-from binfolio.services.snapshot_job import snapshot_job
+from binfolio.services.accounts.registry import resolve_accounts
+from binfolio.services.collect.job import snapshot_job
 from binfolio.simulator.testing import SimulatorHandle
 
 D = Decimal

@@ -14,8 +14,8 @@ from binfolio.adapters.binance.rest import RetryPolicy
 from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
 from binfolio.domain.clock import Clock, utc_now
 from binfolio.domain.snapshot import WALLET_GROUPS
-from binfolio.services.collect import AccountTarget, CollectOptions, Endpoints, collect
-from binfolio.services.collect_results import RunResult
+from binfolio.services.collect.results import RunResult
+from binfolio.services.collect.run import AccountTarget, CollectOptions, Endpoints, collect
 from binfolio.simulator.testing import Credentials, SimulatorHandle
 
 FAST_RETRY = RetryPolicy(attempts=3, backoff_initial_s=0.01, backoff_max_s=0.05)

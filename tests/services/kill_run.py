@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from binfolio.adapters.storage.database import make_engine, make_session_factory
 from binfolio.adapters.storage.models import SnapshotAssetRow
 from binfolio.adapters.storage.snapshot_store import FlowWriter
-from binfolio.services.collect import (
+from binfolio.services.collect.run import (
     AccountTarget,
     CollectOptions,
     Endpoints,

@@ -25,7 +25,7 @@ from binfolio.adapters.binance.limiter import WeightLimiter
 from binfolio.adapters.storage.database import transaction
 from binfolio.adapters.storage.models import AccountRow, RunPriceRow, RunRow, SnapshotRow
 from binfolio.domain.clock import from_ms, to_ms, utc_now
-from binfolio.services.ledger import SyncResult, sync_cash_flows
+from binfolio.services.ledger.sync import SyncResult, sync_cash_flows
 from binfolio.simulator import SimulatorConfig, create_app
 
 MINUTE = timedelta(minutes=1)

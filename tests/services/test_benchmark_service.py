@@ -20,7 +20,7 @@ from binfolio.adapters.storage.database import make_session_factory
 from binfolio.adapters.storage.models import BenchmarkEventRow, BenchmarkStateRow
 from binfolio.domain.benchmark import BasketSpec
 from binfolio.domain.types import Asset
-from binfolio.services.benchmark import update_benchmark
+from binfolio.services.benchmark.update import update_benchmark
 from tests.services.ledger_support import (
     Sim,
     add_account,

@@ -22,7 +22,7 @@ from binfolio.adapters.storage.models import (
 )
 from binfolio.adapters.storage.snapshot_store import FlowWriter
 from binfolio.domain.clock import utc_now
-from binfolio.services.collect import Endpoints, FlowContext, collect, tls_context
+from binfolio.services.collect.run import Endpoints, FlowContext, collect, tls_context
 from binfolio.simulator.testing import Credentials, SimulatorHandle
 from tests.services.collect_support import (
     PRICES,

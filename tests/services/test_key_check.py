@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from binfolio.services.checks import CheckStatus
-from binfolio.services.collect import Endpoints
-from binfolio.services.key_check import check_keys
+from binfolio.services.collect.run import Endpoints
+from binfolio.services.doctor.key_check import check_keys
+from binfolio.services.doctor.results import CheckStatus
 from binfolio.simulator.testing import SimulatorHandle
 from tests.services.collect_support import target
 

@@ -24,9 +24,9 @@ from binfolio.domain.benchmark import BasketSpec
 from binfolio.domain.clock import to_ms
 from binfolio.domain.types import Asset
 from binfolio.domain.valuation import PriceBook
-from binfolio.services.benchmark import update_benchmark
-from binfolio.services.collect import FlowContext
-from binfolio.services.ledger_hook import ledger_flow_hook
+from binfolio.services.benchmark.update import update_benchmark
+from binfolio.services.collect.run import FlowContext
+from binfolio.services.ledger.hook import ledger_flow_hook
 from binfolio.simulator import SimulatorConfig, create_app
 from tests.services.ledger_support import (
     Sim,

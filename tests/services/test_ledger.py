@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from binfolio.adapters.storage.database import make_session_factory
 from binfolio.adapters.storage.models import CashFlowRow, KlinePriceRow
 from binfolio.domain.clock import to_ms
-from binfolio.services.ledger import chunks
+from binfolio.services.ledger.sync import chunks
 from tests.services.ledger_support import (
     MINUTE,
     add_account,

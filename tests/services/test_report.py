@@ -30,15 +30,15 @@ from binfolio.adapters.storage.models import CashFlowRow, KlinePriceRow
 from binfolio.domain.benchmark import BasketSpec, kline_minute_ms
 from binfolio.domain.periods import Period
 from binfolio.domain.types import Asset
-from binfolio.services.benchmark import update_benchmark
-from binfolio.services.report import (
+from binfolio.services.benchmark.update import update_benchmark
+from binfolio.services.report.figures import (
     Report,
     SnapshotMismatchError,
     UnknownAccountError,
     build_report,
     nav_change_net_of_flows,
 )
-from binfolio.services.report_format import report_csv, report_json
+from binfolio.services.report.render import report_csv, report_json
 from tests.services.ledger_support import add_account, add_snapshot, minute_end
 
 D = Decimal

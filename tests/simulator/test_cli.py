@@ -18,7 +18,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from binfolio.cli import app
+from binfolio.entrypoints.cli import app
 
 BINFOLIO = str(Path(sys.executable).with_name("binfolio"))
 

@@ -136,8 +136,8 @@ def test_missing_config_file_says_to_run_init(tmp_path: Path) -> None:
 
 
 def test_cli_account_name_pattern_matches_the_settings_model() -> None:
-    from binfolio.cli.accounts import ACCOUNT_NAME_PATTERN as CLI_PATTERN
     from binfolio.config import ACCOUNT_NAME_PATTERN
+    from binfolio.entrypoints.cli.accounts import ACCOUNT_NAME_PATTERN as CLI_PATTERN
 
     assert CLI_PATTERN == ACCOUNT_NAME_PATTERN
 

@@ -1,4 +1,4 @@
-"""The CLI's garbage-collector settings around start-up and exit (binfolio.cli.heap)."""
+"""The CLI's garbage-collector settings around start-up and exit (binfolio.entrypoints.cli.heap)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from binfolio.cli import heap
+from binfolio.entrypoints.cli import heap
 
 
 @pytest.fixture

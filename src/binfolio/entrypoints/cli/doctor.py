@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from binfolio.cli.common import EXIT_FAILED, EXIT_OK, config_path, console
+from binfolio.entrypoints.cli.common import EXIT_FAILED, EXIT_OK, config_path, console
 
 if TYPE_CHECKING:
-    from binfolio.services.checks import CheckResult
+    from binfolio.services.doctor.results import CheckResult
 
 _ICONS = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}
 
@@ -20,8 +20,8 @@ def doctor(ctx: typer.Context) -> None:
     from binfolio.bootstrap import environment
     from binfolio.config import default_config_path
     from binfolio.config_load import ConfigError, load_settings
-    from binfolio.services import doctor as checks
-    from binfolio.services.checks import CheckResult, CheckStatus
+    from binfolio.services.doctor import checks
+    from binfolio.services.doctor.results import CheckResult, CheckStatus
 
     environ = environment()
     path = config_path(ctx) or default_config_path(environ)
@@ -49,7 +49,7 @@ def _print(results: list[CheckResult]) -> None:
     """One line per check and the fix below it, never wrapped, so commands can be copied."""
     from rich.markup import escape
 
-    from binfolio.services.checks import CheckStatus
+    from binfolio.services.doctor.results import CheckStatus
 
     width = max((len(r.name) for r in results), default=0)
     for result in results:

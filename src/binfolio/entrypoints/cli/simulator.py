@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from binfolio.cli import heap
+from binfolio.entrypoints.cli import heap
 
 
 def register(app: typer.Typer) -> None:

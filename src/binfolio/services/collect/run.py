@@ -31,7 +31,7 @@ from binfolio.adapters.storage.snapshot_store import AccountLine, SnapshotStore
 from binfolio.domain.clock import Clock, utc_now
 from binfolio.domain.snapshot import SnapshotStatus
 from binfolio.domain.valuation import PriceBook
-from binfolio.services.collect_account import (
+from binfolio.services.collect.account import (
     AccountJob,
     ReadAccount,
     not_collected,
@@ -40,14 +40,14 @@ from binfolio.services.collect_account import (
     save_failed,
     store_call,
 )
-from binfolio.services.collect_config import (
+from binfolio.services.collect.options import (
     AccountTarget,
     CollectOptions,
     Endpoints,
     FlowContext,
     FlowHook,
 )
-from binfolio.services.collect_results import AccountResult, RunResult
+from binfolio.services.collect.results import AccountResult, RunResult
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from binfolio.cli.common import (
+from binfolio.entrypoints.cli.common import (
     EXIT_CONFIG,
     EXIT_FAILED,
     console,
@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from binfolio.bootstrap import App
-    from binfolio.services.benchmark import BenchmarkUpdate
-    from binfolio.services.report import Report
+    from binfolio.services.benchmark.update import BenchmarkUpdate
+    from binfolio.services.report.figures import Report
 
 FORMATS = ("table", "json", "csv")
 PERIODS = ("24h", "7d", "30d", "90d", "ytd", "1y", "all")
@@ -59,8 +59,8 @@ def report(
     """NAV against the money-matched benchmark, with TWR, alpha, drawdown, volatility, Sharpe."""
     from binfolio.domain.clock import utc_now
     from binfolio.domain.periods import PeriodError, resolve
-    from binfolio.services.report import UnknownAccountError, build_report
-    from binfolio.services.report_format import report_csv, report_json
+    from binfolio.services.report.figures import UnknownAccountError, build_report
+    from binfolio.services.report.render import report_csv, report_json
 
     if output not in FORMATS:
         err_console.print(f"[red]✗[/] --format {output!r}: choose table, json or csv")
@@ -128,8 +128,8 @@ async def _rebuild(app: App, only: str | None) -> tuple[dict[str, BenchmarkUpdat
     from binfolio.adapters.binance.market import MarketDataClient
     from binfolio.adapters.storage.models import AccountRow, SnapshotRow
     from binfolio.domain.clock import utc_now
-    from binfolio.services.benchmark import basket_spec, update_benchmark
-    from binfolio.services.collect import make_http_client, tls_context
+    from binfolio.services.benchmark.update import basket_spec, update_benchmark
+    from binfolio.services.collect.run import make_http_client, tls_context
 
     settings = app.settings
     configured = {a.name: a for a in settings.accounts}
@@ -168,8 +168,8 @@ async def _rebuild(app: App, only: str | None) -> tuple[dict[str, BenchmarkUpdat
 
 def print_table(result: Report, out: Console) -> None:
     """The report as a rich table: Excess and Alpha green when beating the benchmark."""
-    from binfolio.cli.tables import FigureTable, fitted
-    from binfolio.services.report_format import line_json
+    from binfolio.entrypoints.cli.tables import FigureTable, fitted
+    from binfolio.services.report.render import line_json
 
     since = f"{result.since:%Y-%m-%d %H:%M}" if result.since else "first snapshot"
     rows = []

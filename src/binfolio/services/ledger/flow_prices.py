@@ -17,7 +17,7 @@ from decimal import Decimal
 from binfolio.domain.benchmark import kline_minute_ms
 from binfolio.domain.flows import CashFlow
 from binfolio.domain.valuation import PEGGED_TO_USDT, USDT, PriceBook, exact, value_usdt
-from binfolio.services.kline_prices import PENDING, KlineCloses
+from binfolio.services.ledger.kline_prices import PENDING, KlineCloses
 
 
 @dataclass(frozen=True, slots=True)

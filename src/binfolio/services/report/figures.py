@@ -24,7 +24,7 @@ from binfolio.domain.money import ZERO
 from binfolio.domain.performance import FlowAt, ValuePoint, modified_dietz
 from binfolio.domain.periods import Period
 from binfolio.domain.portfolio import AccountSeries, Summary, summarise_account, summarise_all
-from binfolio.services.report_data import (
+from binfolio.services.report.data import (
     BenchmarkPath,
     Snapshots,
     base_times,

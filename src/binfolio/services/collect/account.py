@@ -30,9 +30,9 @@ from binfolio.domain.snapshot import (
     failed_snapshot,
 )
 from binfolio.domain.valuation import AssetPrice, PriceBook
-from binfolio.services.collect_config import CollectOptions, FlowContext
-from binfolio.services.collect_results import AccountResult
-from binfolio.services.wallets import read_reconciliation, read_wallets
+from binfolio.services.collect.options import CollectOptions, FlowContext
+from binfolio.services.collect.results import AccountResult
+from binfolio.services.collect.wallets import read_reconciliation, read_wallets
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from binfolio import __version__
-from binfolio.cli import heap
+from binfolio.entrypoints.cli import heap
 
 app = typer.Typer(
     name="binfolio",
@@ -60,7 +60,7 @@ def _root(
 
 
 for _name in _COMMAND_MODULES:
-    importlib.import_module(f"binfolio.cli.{_name}").register(app)
+    importlib.import_module(f"binfolio.entrypoints.cli.{_name}").register(app)
 
 
 def main() -> None:

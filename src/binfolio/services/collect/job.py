@@ -14,10 +14,10 @@ from binfolio.adapters.binance.limiter import WeightLimiter
 from binfolio.adapters.binance.market import MarketDataClient
 from binfolio.config import Settings
 from binfolio.domain.clock import Clock, utc_now
-from binfolio.services.accounts import ResolvedAccount
-from binfolio.services.collect import collect, make_http_client, tls_context
-from binfolio.services.collect_config import AccountTarget, CollectOptions, Endpoints
-from binfolio.services.collect_results import RunResult
+from binfolio.services.accounts.registry import ResolvedAccount
+from binfolio.services.collect.options import AccountTarget, CollectOptions, Endpoints
+from binfolio.services.collect.results import RunResult
+from binfolio.services.collect.run import collect, make_http_client, tls_context
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,8 @@ async def snapshot_job(
     """
     from dataclasses import replace
 
-    from binfolio.services.benchmark import basket_spec
-    from binfolio.services.ledger_hook import ledger_flow_hook, update_benchmarks
+    from binfolio.services.benchmark.update import basket_spec
+    from binfolio.services.ledger.hook import ledger_flow_hook, update_benchmarks
 
     targets, endpoints, options = collect_inputs(settings, accounts)
     if ledger:

@@ -22,8 +22,8 @@ from binfolio.adapters.storage.database import make_engine, make_session_factory
 from binfolio.config import Settings
 from binfolio.config_load import load_settings
 from binfolio.domain.clock import Clock, from_ms, to_ms, utc_now
-from binfolio.services.accounts import ResolvedAccount, resolve_accounts
-from binfolio.services.collect_results import RunResult
+from binfolio.services.accounts.registry import ResolvedAccount, resolve_accounts
+from binfolio.services.collect.results import RunResult
 from binfolio.simulator.demo import DEMO_BALANCES
 from binfolio.simulator.testing import Credentials, SimulatorHandle, running_simulator
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from binfolio.domain.money import fmt
 from binfolio.domain.portfolio import Summary
-from binfolio.services.report import Report, ReportLine
+from binfolio.services.report.figures import Report, ReportLine
 
 CENT = Decimal("0.01")
 RATIO_QUANTUM = Decimal("1e-10")

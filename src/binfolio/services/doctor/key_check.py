@@ -19,8 +19,8 @@ from binfolio.adapters.binance.limiter import WeightLimiter
 from binfolio.adapters.binance.market import MarketDataClient
 from binfolio.adapters.binance.rest import RetryPolicy
 from binfolio.domain.clock import Clock, to_ms, utc_now
-from binfolio.services.checks import CheckResult
-from binfolio.services.collect_config import AccountTarget, Endpoints
+from binfolio.services.collect.options import AccountTarget, Endpoints
+from binfolio.services.doctor.results import CheckResult
 
 MAX_SKEW_MS = 1000  # Binance rejects a timestamp 1 s ahead of its clock (contract §2.3)
 _NEW_KEY = (

@@ -6,7 +6,7 @@ import re
 
 import typer
 
-from binfolio.cli.common import (
+from binfolio.entrypoints.cli.common import (
     EXIT_CONFIG,
     EXIT_FAILED,
     console,
@@ -47,7 +47,7 @@ def add(
 
     from binfolio.adapters.secret_box import SecretBox, SecretBoxError
     from binfolio.domain.clock import utc_now
-    from binfolio.services import accounts as service
+    from binfolio.services.accounts import registry as service
 
     if not re.match(ACCOUNT_NAME_PATTERN, name):
         err_console.print(f"[red]✗[/] account name {name!r}: use letters, digits, - and _ only")
@@ -82,7 +82,7 @@ def list_(ctx: typer.Context) -> None:
     """List the accounts binfolio collects, with masked keys."""
     from rich.table import Table
 
-    from binfolio.services import accounts as service
+    from binfolio.services.accounts import registry as service
 
     with opened(ctx) as app:
         require_schema(app)
@@ -105,7 +105,7 @@ def remove(
     name: str = typer.Argument(..., help="The account whose stored key to delete."),
 ) -> None:
     """Delete an account's stored key and secret (its history stays)."""
-    from binfolio.services import accounts as service
+    from binfolio.services.accounts import registry as service
 
     with opened(ctx) as app:
         require_schema(app)

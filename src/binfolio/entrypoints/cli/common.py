@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
-from binfolio.cli import heap
+from binfolio.entrypoints.cli import heap
 
 if TYPE_CHECKING:  # imported on use: `binfolio --help` must not pay for pydantic and SQLAlchemy
     from binfolio.bootstrap import App
     from binfolio.config_load import ConfigProblem
-    from binfolio.services.accounts import ResolvedAccount
+    from binfolio.services.accounts.registry import ResolvedAccount
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -46,7 +46,7 @@ from binfolio.domain.flows import FlowKind
 from binfolio.domain.money import ZERO
 from binfolio.domain.types import Asset
 from binfolio.domain.valuation import exact
-from binfolio.services.kline_prices import PENDING, KlineCloses, KlineSource
+from binfolio.services.ledger.kline_prices import PENDING, KlineCloses, KlineSource
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from binfolio.cli.common import (
+from binfolio.entrypoints.cli.common import (
     EXIT_CONFIG,
     EXIT_FAILED,
     EXIT_OK,
@@ -23,7 +23,7 @@ from binfolio.cli.common import (
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from binfolio.services.collect_results import RunResult
+    from binfolio.services.collect.results import RunResult
 
 _STATUS_STYLE = {"complete": "green", "partial": "yellow", "failed": "red"}
 
@@ -39,7 +39,7 @@ def snapshot(
     import asyncio
     import logging
 
-    from binfolio.services.snapshot_job import snapshot_job
+    from binfolio.services.collect.job import snapshot_job
 
     # httpx logs every request at INFO; the run's own summary says what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -71,7 +71,7 @@ def _money(value: Decimal | None) -> str:
 
 def print_run_table(result: RunResult) -> None:
     """The run as a rich table, then each account's errors and the run's counters."""
-    from binfolio.cli.tables import FigureTable, fitted
+    from binfolio.entrypoints.cli.tables import FigureTable, fitted
 
     rows = []
     for account in result.accounts:

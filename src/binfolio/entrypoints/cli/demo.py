@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from binfolio.cli import heap
-from binfolio.cli.common import EXIT_CONFIG, EXIT_OK, console, err_console
+from binfolio.entrypoints.cli import heap
+from binfolio.entrypoints.cli.common import EXIT_CONFIG, EXIT_OK, console, err_console
 
 if TYPE_CHECKING:
     from binfolio.adapters.binance.limiter import WeightLimiter
     from binfolio.domain.clock import Clock
-    from binfolio.services.collect_results import RunResult
-    from binfolio.services.demo import Demo
+    from binfolio.entrypoints.demo import Demo
+    from binfolio.services.collect.results import RunResult
 
 
 def demo(
@@ -42,8 +42,7 @@ def demo(
 
     import platformdirs
 
-    from binfolio.log import Redactor, setup_logging
-    from binfolio.services.demo import (
+    from binfolio.entrypoints.demo import (
         DemoDirectoryError,
         DemoOptions,
         backfill,
@@ -51,6 +50,7 @@ def demo(
         started_demo,
         wipe_demo_dir,
     )
+    from binfolio.log import Redactor, setup_logging
 
     options = DemoOptions(
         scenario=scenario,
@@ -102,7 +102,7 @@ def demo(
 def _run(running: Demo, clock: Clock, *, limiter: WeightLimiter, ledger: bool) -> RunResult:
     import asyncio
 
-    from binfolio.services.snapshot_job import snapshot_job
+    from binfolio.services.collect.job import snapshot_job
 
     return asyncio.run(
         snapshot_job(
@@ -117,16 +117,16 @@ def _run(running: Demo, clock: Clock, *, limiter: WeightLimiter, ledger: bool) -
 
 
 def _show_run(result: RunResult) -> None:
-    from binfolio.cli.snapshot import print_run_table
+    from binfolio.entrypoints.cli.snapshot import print_run_table
 
     print_run_table(result)
 
 
 def _show_report(running: Demo) -> None:
-    from binfolio.cli.report import print_table
     from binfolio.domain.periods import resolve
-    from binfolio.services.demo import now_of
-    from binfolio.services.report import build_report
+    from binfolio.entrypoints.cli.report import print_table
+    from binfolio.entrypoints.demo import now_of
+    from binfolio.services.report.figures import build_report
 
     with running.session_factory() as session:
         period = resolve(preset="all", since=None, until=None, now=now_of(running))

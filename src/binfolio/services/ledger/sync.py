@@ -27,7 +27,7 @@ from binfolio.adapters.storage.database import insert_if_absent, transaction
 from binfolio.adapters.storage.models import CashFlowRow, LedgerSyncRow, SnapshotRow
 from binfolio.domain.clock import to_ms, utc_now
 from binfolio.domain.flows import CashFlow, parse_deposit, parse_withdrawal
-from binfolio.services.flow_prices import (
+from binfolio.services.ledger.flow_prices import (
     PENDING_SOURCE,
     UNPRICED,
     FlowPrice,
@@ -35,7 +35,7 @@ from binfolio.services.flow_prices import (
     price_flow,
     routes_in,
 )
-from binfolio.services.kline_prices import KlineCloses, KlineSource
+from binfolio.services.ledger.kline_prices import KlineCloses, KlineSource
 
 log = logging.getLogger(__name__)
 

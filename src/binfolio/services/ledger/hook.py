@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from binfolio.adapters.storage.models import AccountRow
 from binfolio.adapters.storage.snapshot_store import FlowWriter
 from binfolio.domain.benchmark import BasketSpec
-from binfolio.services.benchmark import BenchmarkUpdate, update_benchmark
-from binfolio.services.collect import FlowContext
-from binfolio.services.flow_prices import routes_in
-from binfolio.services.kline_prices import KlineSource
-from binfolio.services.ledger import DEFAULT_OVERLAP, fetch_cash_flows
+from binfolio.services.benchmark.update import BenchmarkUpdate, update_benchmark
+from binfolio.services.collect.run import FlowContext
+from binfolio.services.ledger.flow_prices import routes_in
+from binfolio.services.ledger.kline_prices import KlineSource
+from binfolio.services.ledger.sync import DEFAULT_OVERLAP, fetch_cash_flows
 
 log = logging.getLogger(__name__)
 

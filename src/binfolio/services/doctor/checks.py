@@ -12,8 +12,8 @@ from binfolio.adapters.secret_box import SecretBox, SecretBoxError, unsafe_permi
 from binfolio.adapters.storage.database import current_revision, head_revision, make_engine
 from binfolio.adapters.storage.database import make_session_factory as _factory
 from binfolio.config import Settings
-from binfolio.services.accounts import ResolvedAccount, resolve_accounts
-from binfolio.services.checks import CheckResult
+from binfolio.services.accounts.registry import ResolvedAccount, resolve_accounts
+from binfolio.services.doctor.results import CheckResult
 
 
 def check_files(settings: Settings, config_path: Path | None, cwd: Path) -> list[CheckResult]:
@@ -118,8 +118,8 @@ def check_keys(settings: Settings, accounts: list[ResolvedAccount]) -> list[Chec
         return []
     import asyncio
 
-    from binfolio.services import key_check
-    from binfolio.services.snapshot_job import collect_inputs
+    from binfolio.services.collect.job import collect_inputs
+    from binfolio.services.doctor import key_check
 
     targets, endpoints, _ = collect_inputs(settings, accounts)
     return asyncio.run(

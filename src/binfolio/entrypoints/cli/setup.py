@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from binfolio.cli.common import EXIT_OK, console, opened
+from binfolio.entrypoints.cli.common import EXIT_OK, console, opened
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 
