@@ -43,6 +43,7 @@ from binfolio.adapters.storage.models import (
     RunRow,
     SnapshotRow,
 )
+from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.domain.benchmark import BasketSpec, kline_minute_ms, rebalance_times
 from binfolio.domain.periods import Period
 from binfolio.domain.types import Asset
@@ -213,7 +214,9 @@ def measure(workdir: Path) -> None:
 
     def rebuild_one() -> None:
         update = asyncio.run(
-            update_benchmark(factory, account_id=1, spec=SPEC, klines=None, now=until, rebuild=True)
+            update_benchmark(
+                SqlStorage(factory), account_id=1, spec=SPEC, klines=None, now=until, rebuild=True
+            )
         )
         assert not update.failed, update
         assert update.waiting_since is None, update
@@ -224,7 +227,12 @@ def measure(workdir: Path) -> None:
         for account_id in range(1, args.accounts + 1):
             asyncio.run(
                 update_benchmark(
-                    factory, account_id=account_id, spec=SPEC, klines=None, now=until, rebuild=True
+                    SqlStorage(factory),
+                    account_id=account_id,
+                    spec=SPEC,
+                    klines=None,
+                    now=until,
+                    rebuild=True,
                 )
             )
 

@@ -20,6 +20,50 @@ from binfolio.adapters.storage.database import make_engine, upgrade
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
+# Every event loop the tests create runs in asyncio's debug mode, which logs each callback that
+# holds the loop longer than ``slow_callback_duration``; :func:`_no_slow_callbacks` fails the
+# test on any such line from the test's own loop. A blocking database call on an async path
+# (the `binfolio snapshot` hang at 16 accounts) is what this catches.
+os.environ["PYTHONASYNCIODEBUG"] = "1"
+SLOW_CALLBACK_S = float(os.environ.get("BINFOLIO_TEST_SLOW_CALLBACK_S", "0.1"))
+
+
+class _SlowCallbacks(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Only the test's loop: servers started in threads (the simulator) have loops of their own.
+        if record.threadName == "MainThread" and "took" in record.getMessage():
+            self.seen.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def _no_slow_callbacks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail a test whose event loop ran one callback for longer than ``SLOW_CALLBACK_S``."""
+    import asyncio.base_events
+
+    original_init = asyncio.base_events.BaseEventLoop.__init__
+
+    def init(self: asyncio.base_events.BaseEventLoop) -> None:
+        original_init(self)
+        self.slow_callback_duration = SLOW_CALLBACK_S
+
+    monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "__init__", init)
+    handler = _SlowCallbacks()
+    logger = logging.getLogger("asyncio")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    if handler.seen:
+        pytest.fail(
+            "the event loop was blocked (asyncio debug mode, threshold "
+            f"{SLOW_CALLBACK_S * 1000:.0f} ms):\n" + "\n".join(handler.seen[:5])
+        )
+
 
 def postgres_url() -> str:
     return os.environ.get("BINFOLIO_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)

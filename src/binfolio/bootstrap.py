@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from sqlalchemy import Engine
@@ -20,15 +21,25 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from binfolio.adapters.storage.database import make_engine, make_session_factory, normalise_url
 from binfolio.adapters.storage.log_sink import DatabaseLogSink
+from binfolio.adapters.storage.runner import DbRunner, DbSizing
+from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.config import Settings
 from binfolio.config_load import ConfigError, load_settings, read_dotenv
+from binfolio.domain.clock import Clock, utc_now
 from binfolio.log import Redactor, setup_logging
 from binfolio.services.accounts.registry import ResolvedAccount, resolve_accounts
+
+if TYPE_CHECKING:  # httpx is imported on use: `binfolio report` never talks to Binance
+    from binfolio.adapters.binance.exchange import BinanceExchange
+    from binfolio.adapters.binance.limiter import WeightLimiter
+    from binfolio.adapters.binance.rest import RetryPolicy
 
 
 @dataclass
 class App:
-    """What a command needs: settings, the database and the redactor for late secrets."""
+    """The container: settings, the database and its worker threads, the way to Binance, and
+    the redactor for late secrets. Everything is built on first use (``doctor`` must survive a
+    dead database; ``--help`` must not pay for SQLAlchemy)."""
 
     settings: Settings
     environ: Mapping[str, str]
@@ -36,18 +47,46 @@ class App:
     config_path: Path | None = None
     log_sink: DatabaseLogSink | None = None
     _engine: Engine | None = field(default=None, repr=False)
+    _storage: SqlStorage | None = field(default=None, repr=False)
+
+    @property
+    def db_sizing(self) -> DbSizing:
+        """Worker threads and pooled connections, sized from ``collector.concurrency``."""
+        return DbSizing.for_concurrency(self.settings.collector.concurrency)
 
     @property
     def engine(self) -> Engine:
-        """The database engine, created on first use (``doctor`` must survive a dead DB)."""
+        """The database engine, created on first use."""
         if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
+            self._engine = make_engine(
+                self.settings.database_url, pool_size=self.db_sizing.connections
+            )
         return self._engine
 
     @property
     def session_factory(self) -> sessionmaker[Session]:
         """Sessions on :attr:`engine`."""
-        return make_session_factory(self.engine)
+        return self.storage.factory
+
+    @property
+    def storage(self) -> SqlStorage:
+        """Every repository, and the worker threads async code calls them through."""
+        if self._storage is None:
+            self._storage = SqlStorage(
+                make_session_factory(self.engine), DbRunner(self.db_sizing.threads)
+            )
+        return self._storage
+
+    def exchange(
+        self,
+        accounts: int,
+        *,
+        limiter: WeightLimiter | None = None,
+        clock: Clock = utc_now,
+        retry: RetryPolicy | None = None,
+    ) -> BinanceExchange:
+        """Pools, limiter and time offset for a run over ``accounts`` accounts."""
+        return make_exchange(self.settings, accounts, limiter=limiter, clock=clock, retry=retry)
 
     def accounts(self, only: frozenset[str] = frozenset()) -> list[ResolvedAccount]:
         """Resolve account credentials and register them with the redactor.
@@ -71,6 +110,8 @@ class App:
         A database that cannot take the records (unreachable, not migrated) costs only those
         records: they are in the log file too, and the command's own outcome stands.
         """
+        if self._storage is not None:
+            self._storage.close()
         if self._engine is not None:
             if self.log_sink is not None and self.log_sink.pending:
                 try:
@@ -78,6 +119,37 @@ class App:
                 except SQLAlchemyError as exc:
                     logging.getLogger(__name__).debug("log records not stored: %s", exc)
             self._engine.dispose()
+
+
+def make_exchange(
+    settings: Settings,
+    accounts: int,
+    *,
+    limiter: WeightLimiter | None = None,
+    clock: Clock = utc_now,
+    retry: RetryPolicy | None = None,
+) -> BinanceExchange:
+    """Pools, limiter and time offset for a run over ``accounts`` accounts.
+
+    One pool per account in flight, up to ``collector.concurrency``. Pass the ``limiter`` of a
+    long-lived process (``serve``): Binance counts weight per IP per minute.
+    """
+    from binfolio.adapters.binance.exchange import BinanceExchange, Connection, Endpoints
+    from binfolio.adapters.binance.rest import RetryPolicy
+
+    binance = settings.binance
+    connection = Connection(
+        http_timeout_s=binance.timeout_s,
+        recv_window_ms=binance.recv_window_ms,
+        retry=retry or RetryPolicy(),
+    )
+    return BinanceExchange(
+        Endpoints(binance.base_url, binance.futures_base_url),
+        slots=min(settings.collector.concurrency, max(1, accounts)),
+        connection=connection,
+        limiter=limiter,
+        clock=clock,
+    )
 
 
 def environment(cwd: Path | None = None) -> dict[str, str]:

@@ -32,12 +32,19 @@ import sys
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
+from binfolio.adapters.storage.storage import SqlStorage
+from binfolio.bootstrap import make_exchange
+from binfolio.config import Settings
 from binfolio.config_load import load_settings
 from binfolio.domain.clock import to_ms
-from binfolio.services.accounts.registry import resolve_accounts
+from binfolio.services.accounts.registry import ResolvedAccount, resolve_accounts
 from binfolio.services.collect.job import snapshot_job
+from binfolio.services.collect.results import RunResult
 from binfolio.simulator.testing import SimulatorHandle
 
 D = Decimal
@@ -109,7 +116,7 @@ async def test_report_after_flows_and_price_moves_matches_the_hand_computation(
     # 10:00 first snapshot.
     sim.set_clock(to_ms(at(10)))
     sim.set_prices({"BTCUSDT": "50000", "ETHUSDT": "2500"})
-    first = await snapshot_job(settings, accounts, factory, clock=clock)
+    first = await _snapshot(settings, accounts, factory, clock)
     assert first.accounts[0].nav_usdt == D(15000)
 
     # 11:00 deposit of 5000 USDT; its minute closes at unchanged prices.
@@ -127,7 +134,7 @@ async def test_report_after_flows_and_price_moves_matches_the_hand_computation(
     sim.set_clock(to_ms(at(14)))
     sim.set_prices({"BTCUSDT": "66000", "ETHUSDT": "3300"})
     clock.now = at(14)
-    second = await snapshot_job(settings, accounts, factory, clock=clock)
+    second = await _snapshot(settings, accounts, factory, clock)
     assert second.accounts[0].nav_usdt == D(18267)
     engine.dispose()
 
@@ -178,3 +185,10 @@ async def test_report_after_flows_and_price_moves_matches_the_hand_computation(
     # One account: the total is the account.
     assert {key: total[key] for key in expected} == expected
     assert main["warnings"] == []
+
+
+async def _snapshot(
+    settings: Settings, accounts: list[ResolvedAccount], factory: sessionmaker[Session], clock: Any
+) -> RunResult:
+    async with make_exchange(settings, len(accounts), clock=clock) as exchange:
+        return await snapshot_job(settings, accounts, SqlStorage(factory), exchange, clock=clock)

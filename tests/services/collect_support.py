@@ -10,12 +10,15 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
+from binfolio.adapters.binance.exchange import BinanceExchange, Connection, Endpoints
 from binfolio.adapters.binance.rest import RetryPolicy
 from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
+from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.domain.clock import Clock, utc_now
 from binfolio.domain.snapshot import WALLET_GROUPS
+from binfolio.services.collect.options import AccountTarget, CollectOptions
 from binfolio.services.collect.results import RunResult
-from binfolio.services.collect.run import AccountTarget, CollectOptions, Endpoints, collect
+from binfolio.services.collect.run import collect
 from binfolio.simulator.testing import Credentials, SimulatorHandle
 
 FAST_RETRY = RetryPolicy(attempts=3, backoff_initial_s=0.01, backoff_max_s=0.05)
@@ -42,8 +45,27 @@ def sqlite_factory(tmp_path: Path) -> sessionmaker[Session]:
 
 
 def options(**changes: Any) -> CollectOptions:
-    base: dict[str, Any] = {"retry": FAST_RETRY, "deadline_s": 20.0, "http_timeout_s": 5.0}
+    base: dict[str, Any] = {"deadline_s": 20.0}
     return CollectOptions(**(base | changes))
+
+
+def exchange(
+    sim: SimulatorHandle,
+    *,
+    slots: int = 32,
+    clock: Clock = utc_now,
+    http: httpx.AsyncClient | None = None,
+    retry: RetryPolicy = FAST_RETRY,
+    http_timeout_s: float = 5.0,
+) -> BinanceExchange:
+    """The simulator as the exchange, with fast retries."""
+    return BinanceExchange(
+        Endpoints(sim.base_url, sim.base_url),
+        slots=slots,
+        connection=Connection(http_timeout_s=http_timeout_s, retry=retry),
+        clock=clock,
+        http=http,
+    )
 
 
 async def run(
@@ -51,15 +73,19 @@ async def run(
     targets: Sequence[AccountTarget],
     factory: sessionmaker[Session],
     clock: Clock = utc_now,
+    *,
+    retry: RetryPolicy = FAST_RETRY,
+    http_timeout_s: float = 5.0,
     **changes: Any,
 ) -> RunResult:
-    return await collect(
-        targets,
-        endpoints=Endpoints(sim.base_url, sim.base_url),
-        session_factory=factory,
-        options=options(**changes),
-        clock=clock,
+    chosen = options(**changes)
+    binance = exchange(
+        sim, slots=chosen.concurrency, clock=clock, retry=retry, http_timeout_s=http_timeout_s
     )
+    async with binance:
+        return await collect(
+            targets, exchange=binance, storage=SqlStorage(factory), options=chosen, clock=clock
+        )
 
 
 def place_limit_buy(sim: SimulatorHandle, creds: Credentials, quantity: str, price: str) -> None:

@@ -24,8 +24,9 @@ from binfolio.adapters.binance.client import BinanceClient
 from binfolio.adapters.binance.limiter import WeightLimiter
 from binfolio.adapters.storage.database import transaction
 from binfolio.adapters.storage.models import AccountRow, RunPriceRow, RunRow, SnapshotRow
+from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.domain.clock import from_ms, to_ms, utc_now
-from binfolio.services.ledger.sync import SyncResult, sync_cash_flows
+from binfolio.services.ledger.sync import SyncResult, fetch_cash_flows
 from binfolio.simulator import SimulatorConfig, create_app
 
 MINUTE = timedelta(minutes=1)
@@ -98,10 +99,13 @@ async def sync(
     symbols: set[str],
     now: datetime,
 ) -> SyncResult:
-    """One ledger sync of the account through its simulator client."""
-    return await sync_cash_flows(
-        factory, account_id=account_id, history=client, klines=client, symbols=symbols, now=now
+    """One ledger sync of the account through its simulator client, written on its own."""
+    storage = SqlStorage(factory)
+    batch = await fetch_cash_flows(
+        storage, account_id=account_id, history=client, klines=client, symbols=symbols, now=now
     )
+    await storage.db.call(storage.ledger.write, account_id, batch.update)
+    return batch.result
 
 
 def add_account(factory: sessionmaker[Session], name: str) -> int:

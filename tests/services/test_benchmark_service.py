@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from binfolio.adapters.binance.client import BinanceClient
 from binfolio.adapters.storage.database import make_session_factory
 from binfolio.adapters.storage.models import BenchmarkEventRow, BenchmarkStateRow
+from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.domain.benchmark import BasketSpec
 from binfolio.domain.types import Asset
 from binfolio.services.benchmark.update import update_benchmark
@@ -89,7 +90,11 @@ async def test_first_update_starts_from_the_first_complete_snapshot(engine: Engi
     add_snapshot(factory, account_id, T0, "10000", {"BTC": "50000", "ETH": "2500"})
 
     result = await update_benchmark(
-        factory, account_id=account_id, spec=SPEC, klines=None, now=T0 + timedelta(hours=1)
+        SqlStorage(factory),
+        account_id=account_id,
+        spec=SPEC,
+        klines=None,
+        now=T0 + timedelta(hours=1),
     )
 
     assert result.started
@@ -103,7 +108,9 @@ async def test_first_update_starts_from_the_first_complete_snapshot(engine: Engi
 async def test_no_complete_snapshot_no_benchmark(engine: Engine) -> None:
     factory = make_session_factory(engine)
     account_id = add_account(factory, "main")
-    result = await update_benchmark(factory, account_id=account_id, spec=SPEC, klines=None)
+    result = await update_benchmark(
+        SqlStorage(factory), account_id=account_id, spec=SPEC, klines=None
+    )
     assert not result.started
     assert events(engine) == []
 
@@ -117,14 +124,19 @@ async def test_deposit_and_rebalance_applied_incrementally_equal_a_rebuild(engin
         symbols = await sim.symbols()
         await sync(factory, account_id, client, symbols, TUESDAY)
         sunday = await update_benchmark(
-            factory, account_id=account_id, spec=SPEC, klines=client, now=SUNDAY
+            SqlStorage(factory), account_id=account_id, spec=SPEC, klines=client, now=SUNDAY
         )
         tuesday = await update_benchmark(
-            factory, account_id=account_id, spec=SPEC, klines=client, now=TUESDAY
+            SqlStorage(factory), account_id=account_id, spec=SPEC, klines=client, now=TUESDAY
         )
         incremental = events(engine)
         rebuilt = await update_benchmark(
-            factory, account_id=account_id, spec=SPEC, klines=None, now=TUESDAY, rebuild=True
+            SqlStorage(factory),
+            account_id=account_id,
+            spec=SPEC,
+            klines=None,
+            now=TUESDAY,
+            rebuild=True,
         )
 
     assert (sunday.applied, tuesday.applied) == (1, 1)
@@ -152,17 +164,17 @@ async def test_deposit_pending_at_one_run_rebuilds_and_counts_once(engine: Engin
         # Tuesday: the deposit is still pending at Binance; only the rebalance happens.
         await sync(factory, account_id, client, symbols, TUESDAY)
         await update_benchmark(
-            factory, account_id=account_id, spec=SPEC, klines=client, now=TUESDAY
+            SqlStorage(factory), account_id=account_id, spec=SPEC, klines=client, now=TUESDAY
         )
         before = events(engine)
         # Thursday: credited, with its Saturday insertTime; it sorts before the rebalance.
         await sim.at(THURSDAY)
         await sync(factory, account_id, client, symbols, THURSDAY)
         late = await update_benchmark(
-            factory, account_id=account_id, spec=SPEC, klines=client, now=THURSDAY
+            SqlStorage(factory), account_id=account_id, spec=SPEC, klines=client, now=THURSDAY
         )
         again = await update_benchmark(
-            factory, account_id=account_id, spec=SPEC, klines=client, now=THURSDAY
+            SqlStorage(factory), account_id=account_id, spec=SPEC, klines=client, now=THURSDAY
         )
 
     assert [e[0] for e in before] == ["start", "rebalance"]
@@ -179,10 +191,10 @@ async def test_without_prices_the_benchmark_waits_and_continues_later(engine: En
     async with asgi_simulator(T0) as sim:
         client = await market(sim)
         offline = await update_benchmark(
-            factory, account_id=account_id, spec=SPEC, klines=None, now=TUESDAY
+            SqlStorage(factory), account_id=account_id, spec=SPEC, klines=None, now=TUESDAY
         )
         online = await update_benchmark(
-            factory, account_id=account_id, spec=SPEC, klines=client, now=TUESDAY
+            SqlStorage(factory), account_id=account_id, spec=SPEC, klines=client, now=TUESDAY
         )
 
     # No ledger sync here, so only the rebalance: B(R) = 0.1 × 60000 + 2 × 2000 = 10000
@@ -195,11 +207,13 @@ async def test_changing_the_basket_rebuilds_with_the_new_weights(engine: Engine)
     factory = make_session_factory(engine)
     account_id = add_account(factory, "main")
     add_snapshot(factory, account_id, T0, "10000", {"BTC": "50000", "ETH": "2500"})
-    await update_benchmark(factory, account_id=account_id, spec=SPEC, klines=None, now=T0)
+    await update_benchmark(
+        SqlStorage(factory), account_id=account_id, spec=SPEC, klines=None, now=T0
+    )
     btc_only = BasketSpec({Asset("BTC"): D(1)}, "0 12 * * 1")
 
     result = await update_benchmark(
-        factory, account_id=account_id, spec=btc_only, klines=None, now=T0
+        SqlStorage(factory), account_id=account_id, spec=btc_only, klines=None, now=T0
     )
 
     assert result.rebuilt
@@ -221,7 +235,7 @@ async def test_withdrawal_beyond_the_benchmark_is_floored_with_a_warning(engine:
         await sim.at(later + timedelta(minutes=1))
         await sync(factory, account_id, client, await sim.symbols(), later + timedelta(minutes=1))
         result = await update_benchmark(
-            factory,
+            SqlStorage(factory),
             account_id=account_id,
             spec=SPEC,
             klines=client,

@@ -11,21 +11,26 @@ import httpx
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from binfolio.adapters.binance.exchange import tls_context
 from binfolio.adapters.storage.database import make_session_factory
 from binfolio.adapters.storage.models import (
-    AccountRow,
-    LogRow,
+    CashFlowRow,
+    LedgerSyncRow,
     RunPriceRow,
     RunRow,
     SnapshotAssetRow,
     SnapshotRow,
 )
-from binfolio.adapters.storage.snapshot_store import FlowWriter
-from binfolio.domain.clock import utc_now
-from binfolio.services.collect.run import Endpoints, FlowContext, collect, tls_context
+from binfolio.adapters.storage.storage import SqlStorage
+from binfolio.domain.flows import CashFlow, FlowKind
+from binfolio.domain.types import Asset
+from binfolio.services.collect.options import FlowContext
+from binfolio.services.collect.run import collect
+from binfolio.services.ports import FlowPrice, LedgerUpdate
 from binfolio.simulator.testing import Credentials, SimulatorHandle
 from tests.services.collect_support import (
     PRICES,
+    exchange,
     options,
     place_limit_buy,
     requests_to,
@@ -201,29 +206,29 @@ async def test_the_flow_hook_writes_inside_the_snapshot_transaction(
     factory = sqlite_factory(tmp_path)
     seen: list[FlowContext] = []
 
-    async def hook(context: FlowContext) -> FlowWriter:
+    async def hook(context: FlowContext) -> LedgerUpdate:
         seen.append(context)
         await context.client.deposit_history(start_ms=0, end_ms=1)
-
-        def write(session: Session, account_id: int) -> None:
-            session.add(
-                LogRow(
-                    created_at=utc_now(),
-                    level="INFO",
-                    logger="test",
-                    message=f"flows of {account_id}",
-                    run_id=context.run_id,
-                )
-            )
-
-        return write
+        flow = CashFlow(FlowKind.DEPOSIT, "d-1", Asset("USDT"), D(5), D(0), context.taken_at, 1)
+        return LedgerUpdate(
+            synced_until=context.taken_at,
+            recorded_at=context.taken_at,
+            new_flows=[(flow, FlowPrice(D(5), D(1), "usdt"))],
+        )
 
     result = await run(simulator, [target(creds)], factory, flow_hook=hook)
 
     assert [c.account for c in seen] == ["flows"]
     with factory() as session:
-        account_id = session.scalars(select(AccountRow.id)).one()
-        assert session.scalars(select(LogRow.message)).all() == [f"flows of {account_id}"]
+        snapshot = session.scalars(select(SnapshotRow)).one()
+        flow_row = session.scalars(select(CashFlowRow)).one()
+        synced = session.scalars(select(LedgerSyncRow)).one()
+    assert (flow_row.account_id, flow_row.binance_id, flow_row.value_usdt) == (
+        snapshot.account_id,
+        "d-1",
+        D(5),
+    )
+    assert synced.synced_until == snapshot.taken_at
     # The hook's history request is counted on the account.
     assert result.accounts[0].requests == len(simulator.requests_log(account="flows"))
 
@@ -277,13 +282,15 @@ async def test_no_more_accounts_are_read_at_once_than_the_concurrency(
     simulator.set_faults(latency_ms=40)  # requests overlap long enough to be seen
     transport = _InFlightKeys()
 
-    async with httpx.AsyncClient(transport=transport) as http:
+    async with (
+        httpx.AsyncClient(transport=transport) as http,
+        exchange(simulator, slots=2, http=http) as binance,
+    ):
         result = await collect(
             targets,
-            endpoints=Endpoints(simulator.base_url, simulator.base_url),
-            session_factory=sqlite_factory(tmp_path),
+            exchange=binance,
+            storage=SqlStorage(sqlite_factory(tmp_path)),
             options=options(concurrency=2),
-            http=http,
         )
 
     assert result.status == "complete"

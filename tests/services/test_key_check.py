@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from binfolio.services.collect.run import Endpoints
 from binfolio.services.doctor.key_check import check_keys
 from binfolio.services.doctor.results import CheckStatus
 from binfolio.simulator.testing import SimulatorHandle
-from tests.services.collect_support import target
+from tests.services.collect_support import exchange, target
 
 READ_ONLY = {"enableSpotAndMarginTrading": False, "enableFutures": True}
 
@@ -21,10 +20,10 @@ async def test_each_key_is_judged_on_its_permissions(simulator: SimulatorHandle)
     simulator.set_permissions("revoked", enableReading=False)
     no_futures = simulator.create_account("nofutures", permissions={"enableFutures": False})
 
-    results = await check_keys(
-        [target(c) for c in (good, withdraw, trader, revoked, no_futures)],
-        Endpoints(simulator.base_url, simulator.base_url),
-    )
+    async with exchange(simulator) as binance:
+        results = await check_keys(
+            [target(c) for c in (good, withdraw, trader, revoked, no_futures)], binance
+        )
 
     by_name = {r.name: r for r in results}
     assert by_name["clock"].status is CheckStatus.OK
@@ -45,7 +44,8 @@ async def test_clock_skew_beyond_a_second_is_a_warning_with_the_fix(
 ) -> None:
     simulator.set_clock(skew_ms=-5_000)  # Binance 5 s behind us: we are 5 s ahead
 
-    [clock] = await check_keys([], Endpoints(simulator.base_url, simulator.base_url))
+    async with exchange(simulator) as binance:
+        [clock] = await check_keys([], binance)
 
     assert clock.status is CheckStatus.WARN
     assert "5.0 s ahead of Binance's" in clock.message

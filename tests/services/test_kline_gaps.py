@@ -18,14 +18,15 @@ from decimal import Decimal
 import httpx
 from sqlalchemy import Engine, select
 
-from binfolio.adapters.storage.database import make_session_factory, transaction
+from binfolio.adapters.storage.database import make_session_factory
 from binfolio.adapters.storage.models import BenchmarkStateRow, CashFlowRow, KlinePriceRow
+from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.domain.benchmark import BasketSpec
 from binfolio.domain.clock import to_ms
 from binfolio.domain.types import Asset
 from binfolio.domain.valuation import PriceBook
 from binfolio.services.benchmark.update import update_benchmark
-from binfolio.services.collect.run import FlowContext
+from binfolio.services.collect.options import FlowContext
 from binfolio.services.ledger.hook import ledger_flow_hook
 from binfolio.simulator import SimulatorConfig, create_app
 from tests.services.ledger_support import (
@@ -165,12 +166,11 @@ async def test_hook_values_a_flow_before_its_usdt_market_through_the_next_route(
         await sim.at(FINAL)
         ticker = (await sim.http.get("/api/v3/ticker/price")).json()
         book = PriceBook({row["symbol"]: D(row["price"]) for row in ticker})
-        hook = ledger_flow_hook(factory)
+        hook = ledger_flow_hook(SqlStorage(factory))
         writer = await hook(FlowContext("main", client, str(uuid.uuid4()), FINAL, book))
 
     assert writer is not None
-    with transaction(factory) as session:
-        writer(session, account_id)
+    SqlStorage(factory).ledger.write(account_id, writer)
     [row] = flows(engine)
     # 2 ETH × 0.05 BTC × 50000 = 5000
     assert (row.value_usdt, row.price_source) == (D(5000), "via_btc")
@@ -192,7 +192,7 @@ async def test_rebalance_in_a_minute_without_kline_uses_the_last_close_before(
         await sim.prices(BTCUSDT="60000", ETHUSDT="2500")
         await sim.at(FINAL)
         result = await update_benchmark(
-            factory, account_id=account_id, spec=spec, klines=client, now=FINAL
+            SqlStorage(factory), account_id=account_id, spec=spec, klines=client, now=FINAL
         )
 
     # Units (0.1, 2); at 12:00 BTC 40000 (11:59 close), ETH 2500: B = 4000 + 5000 = 9000

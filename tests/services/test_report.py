@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 
 from binfolio.adapters.storage.database import make_session_factory, transaction
 from binfolio.adapters.storage.models import CashFlowRow, KlinePriceRow
+from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.domain.benchmark import BasketSpec, kline_minute_ms
 from binfolio.domain.periods import Period
 from binfolio.domain.types import Asset
@@ -100,7 +101,7 @@ class Stored:
     async def benchmarks(self) -> None:
         for account_id in (self.main, self.side):
             await update_benchmark(
-                self.factory, account_id=account_id, spec=SPEC, klines=None, now=UNTIL
+                SqlStorage(self.factory), account_id=account_id, spec=SPEC, klines=None, now=UNTIL
             )
 
     def report(self, since: datetime | None = None, account: str | None = None) -> Report:

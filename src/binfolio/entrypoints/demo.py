@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from binfolio.adapters.secret_box import write_private_file
 from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
+from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.config import Settings
 from binfolio.config_load import load_settings
 from binfolio.domain.clock import Clock, from_ms, to_ms, utc_now
@@ -79,8 +80,13 @@ class Demo:
     settings: Settings
     config_path: Path
     accounts: list[ResolvedAccount]
-    session_factory: sessionmaker[Session]
-    """Sessions on the demo database; one engine for the demo's whole life."""
+    storage: SqlStorage
+    """The demo database; one engine for the demo's whole life."""
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        """Sessions on the demo database."""
+        return self.storage.factory
 
     def market_clock(self) -> Clock:
         """Our clock follows the simulated market, so snapshot times match its prices."""
@@ -146,7 +152,11 @@ def started_demo(options: DemoOptions, data_dir: Path) -> Iterator[Demo]:
             resolved, problems = resolve_accounts(settings, factory, environ={})
             if problems:
                 raise RuntimeError("; ".join(str(p) for p in problems))
-            yield Demo(simulator, settings, config_path, resolved, factory)
+            storage = SqlStorage(factory)
+            try:
+                yield Demo(simulator, settings, config_path, resolved, storage)
+            finally:
+                storage.close()
         finally:
             engine.dispose()
 

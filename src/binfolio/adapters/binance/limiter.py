@@ -76,6 +76,13 @@ class WeightLimiter:
         self._banned: BinanceBannedError | None = None
         self.waits = 0
         self.waited_s = 0.0
+        # Requests asleep now, and seconds slept, per pool: what a progress display shows.
+        self.waiting: dict[PoolKey, int] = {}
+        self.waited_s_by_pool: dict[PoolKey, float] = {}
+
+    def budget(self, pool: Pool) -> int:
+        """The weight a minute this limiter lets through in ``pool``."""
+        return self._budgets[pool]
 
     def _state(self, key: PoolKey) -> _PoolState:
         if key not in self._pools:
@@ -124,7 +131,12 @@ class WeightLimiter:
                 return
             self.waits += 1
             self.waited_s += wait_s
-            await self._sleep(wait_s + 0.01)
+            self.waited_s_by_pool[key] = self.waited_s_by_pool.get(key, 0.0) + wait_s
+            self.waiting[key] = self.waiting.get(key, 0) + 1
+            try:
+                await self._sleep(wait_s + 0.01)
+            finally:
+                self.waiting[key] -= 1
 
     async def _wait_for_first_header(self, state: _PoolState) -> None:
         try:

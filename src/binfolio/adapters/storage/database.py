@@ -40,11 +40,22 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, echo: bool = False, connect_timeout_s: int | None = None) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    connect_timeout_s: int | None = None,
+    pool_size: int | None = None,
+) -> Engine:
     """Create an engine with the settings binfolio relies on for each backend.
 
     ``connect_timeout_s`` bounds how long a PostgreSQL connection attempt may hang (doctor).
+    ``pool_size`` fixes the number of pooled connections (no overflow), sized with the worker
+    threads that use them (``runner.DbSizing``); default: SQLAlchemy's 5 + 10 overflow.
     """
+    pooling: dict[str, Any] = (
+        {"pool_size": pool_size, "max_overflow": 0} if pool_size is not None else {}
+    )
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -54,11 +65,13 @@ def make_engine(url: str, *, echo: bool = False, connect_timeout_s: int | None =
             path.parent.mkdir(parents=True, exist_ok=True)
             # The database holds balances and history: readable by its owner only.
             path.touch(mode=0o600, exist_ok=True)
-        engine = create_engine(url, echo=echo)
+        if not database or database == ":memory:":
+            pooling = {}  # one in-memory database per connection: nothing to size
+        engine = create_engine(url, echo=echo, **pooling)
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     connect_args = {"connect_timeout": connect_timeout_s} if connect_timeout_s else {}
-    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args, **pooling)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

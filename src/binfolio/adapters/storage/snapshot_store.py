@@ -5,8 +5,7 @@ the flow writer) its cash flows. A process killed mid-run therefore leaves whole
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from binfolio.adapters.storage.base import core_table
 from binfolio.adapters.storage.database import insert_if_absent, transaction
+from binfolio.adapters.storage.ledger_repo import write_ledger_update
 from binfolio.adapters.storage.models import (
     AccountRow,
     RunPriceRow,
@@ -25,26 +25,13 @@ from binfolio.adapters.storage.models import (
 )
 from binfolio.domain.snapshot import Snapshot
 from binfolio.domain.valuation import AssetPrice
+from binfolio.services.ports import AccountLine, LedgerUpdate
 
 RUN_KIND = "snapshot"
 _SNAPSHOTS = core_table(SnapshotRow)
 _ASSETS = core_table(SnapshotAssetRow)
 _RUN_PRICES = core_table(RunPriceRow)
 _RUNS = core_table(RunRow)
-
-FlowWriter = Callable[[Session, int], None]
-"""Writes an account's cash flows inside its snapshot transaction: (session, account_id)."""
-
-
-@dataclass(frozen=True)
-class AccountLine:
-    """An account's line in the run record."""
-
-    status: str
-    requests: int
-    weight: int
-    errors: tuple[str, ...]
-    duration_ms: int
 
 
 def account_id_for(session: Session, name: str, now: datetime) -> int:
@@ -62,15 +49,16 @@ def account_id_for(session: Session, name: str, now: datetime) -> int:
 
 
 class SnapshotStore:
-    """Writes one run. Not shared between runs: it remembers which prices it stored."""
+    """Writes one run (:class:`binfolio.services.ports.RunWriter`).
+
+    Not shared between runs: it remembers which prices it stored.
+    """
 
     def __init__(self, factory: sessionmaker[Session], run_id: str) -> None:
         self._factory = factory
         self.run_id = run_id
         self._prices_written: set[str] = set()
         self._account_ids: dict[str, int] = {}
-        # SQLite runs in this process: its writes are fast local work, not network waits.
-        self.in_process = factory.kw["bind"].dialect.name == "sqlite"
 
     def start_run(
         self, started_at: datetime, *, stale_after: timedelta, account_names: Iterable[str] = ()
@@ -122,7 +110,7 @@ class SnapshotStore:
         snapshot: Snapshot,
         line: AccountLine,
         prices: Iterable[AssetPrice],
-        flow_writer: FlowWriter | None = None,
+        ledger: LedgerUpdate | None = None,
     ) -> int:
         """Write one account's snapshot, assets, prices and run line in one transaction.
 
@@ -166,8 +154,8 @@ class SnapshotStore:
                     weight_used=_RUNS.c.weight_used + line.weight,
                 )
             )
-            if flow_writer is not None:
-                flow_writer(session, account_id)
+            if ledger is not None:
+                write_ledger_update(session, account_id, ledger)
         self._prices_written.update(p.asset for p in new_prices)
         return snapshot_id
 

@@ -102,18 +102,24 @@ def demo(
 def _run(running: Demo, clock: Clock, *, limiter: WeightLimiter, ledger: bool) -> RunResult:
     import asyncio
 
+    from binfolio.bootstrap import make_exchange
     from binfolio.services.collect.job import snapshot_job
 
-    return asyncio.run(
-        snapshot_job(
-            running.settings,
-            running.accounts,
-            running.session_factory,
-            clock=clock,
-            limiter=limiter,
-            ledger=ledger,
+    async def go() -> RunResult:
+        exchange = make_exchange(
+            running.settings, len(running.accounts), limiter=limiter, clock=clock
         )
-    )
+        async with exchange:
+            return await snapshot_job(
+                running.settings,
+                running.accounts,
+                running.storage,
+                exchange,
+                clock=clock,
+                ledger=ledger,
+            )
+
+    return asyncio.run(go())
 
 
 def _show_run(result: RunResult) -> None:

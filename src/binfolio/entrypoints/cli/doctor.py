@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,8 @@ import typer
 from binfolio.entrypoints.cli.common import EXIT_FAILED, EXIT_OK, config_path, console
 
 if TYPE_CHECKING:
+    from binfolio.config import Settings
+    from binfolio.services.accounts.registry import ResolvedAccount
     from binfolio.services.doctor.results import CheckResult
 
 _ICONS = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}
@@ -39,10 +42,21 @@ def doctor(ctx: typer.Context) -> None:
     database_ok = all(r.status is not CheckStatus.FAIL for r in database)
     account_results, resolved = checks.check_accounts(settings, environ, database_ok)
     results += account_results
-    results += checks.check_keys(settings, resolved)
+    results += asyncio.run(_check_keys(settings, resolved))
     _print(results)
     failed = any(r.status is CheckStatus.FAIL for r in results)
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+async def _check_keys(settings: Settings, resolved: list[ResolvedAccount]) -> list[CheckResult]:
+    from binfolio.adapters.binance.rest import RetryPolicy
+    from binfolio.bootstrap import make_exchange
+    from binfolio.services.doctor import checks
+
+    # One retry: a check should answer quickly, not wait out a flaky network.
+    exchange = make_exchange(settings, len(resolved), retry=RetryPolicy(attempts=2))
+    async with exchange:
+        return await checks.check_keys(settings, resolved, exchange)
 
 
 def _print(results: list[CheckResult]) -> None:

@@ -121,41 +121,24 @@ def rebuild(
 
 async def _rebuild(app: App, only: str | None) -> tuple[dict[str, BenchmarkUpdate], dict[str, str]]:
     """Rebuild each account; an account whose prices cannot be fetched is reported, not raised."""
-    from sqlalchemy import select
-
     from binfolio.adapters.binance.errors import BinanceError
-    from binfolio.adapters.binance.limiter import WeightLimiter
-    from binfolio.adapters.binance.market import MarketDataClient
-    from binfolio.adapters.storage.models import AccountRow, SnapshotRow
-    from binfolio.domain.clock import utc_now
     from binfolio.services.benchmark.update import basket_spec, update_benchmark
-    from binfolio.services.collect.run import make_http_client, tls_context
 
-    settings = app.settings
+    settings, storage = app.settings, app.storage
     configured = {a.name: a for a in settings.accounts}
-    with app.session_factory() as session:
-        query = select(AccountRow.id, AccountRow.name).where(
-            AccountRow.id.in_(select(SnapshotRow.account_id).distinct())
-        )
-        if only is not None:
-            query = query.where(AccountRow.name == only)
-        accounts = list(session.execute(query.order_by(AccountRow.name)))
+    accounts = storage.collected_accounts(only)
     updates: dict[str, BenchmarkUpdate] = {}
     errors: dict[str, str] = {}
-    verify = tls_context(settings.binance.base_url)
-    async with make_http_client(settings.binance.timeout_s, 1, verify=verify) as http:
-        market = MarketDataClient(
-            http, base_url=settings.binance.base_url, limiter=WeightLimiter(), clock=utc_now
-        )
+    async with app.exchange(1) as exchange:
         for account_id, name in accounts:
             account = configured.get(name)
             spec = basket_spec(settings.benchmark_for(account) if account else settings.benchmark)
             try:
                 updates[name] = await update_benchmark(
-                    app.session_factory,
+                    storage,
                     account_id=account_id,
                     spec=spec,
-                    klines=market,
+                    klines=exchange.market,
                     rebuild=True,
                 )
             except BinanceError as exc:

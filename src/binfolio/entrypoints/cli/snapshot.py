@@ -23,9 +23,13 @@ from binfolio.entrypoints.cli.common import (
 if TYPE_CHECKING:
     from decimal import Decimal
 
+    from binfolio.bootstrap import App
+    from binfolio.services.accounts.registry import ResolvedAccount
     from binfolio.services.collect.results import RunResult
 
 _STATUS_STYLE = {"complete": "green", "partial": "yellow", "failed": "red"}
+# Beyond this many accounts the run prints counts and the total instead of a table.
+MAX_TABLE_ROWS = 40
 
 
 def snapshot(
@@ -39,8 +43,6 @@ def snapshot(
     import asyncio
     import logging
 
-    from binfolio.services.collect.job import snapshot_job
-
     # httpx logs every request at INFO; the run's own summary says what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -53,7 +55,7 @@ def snapshot(
                 "BINANCE_API_KEY/BINANCE_API_SECRET, or run `binfolio accounts add NAME`"
             )
             raise typer.Exit(EXIT_CONFIG)
-        result = asyncio.run(snapshot_job(app.settings, accounts, app.session_factory))
+        result = asyncio.run(_run(app, accounts, progress=not as_json))
     if as_json:
         import json
 
@@ -63,6 +65,18 @@ def snapshot(
     if result.banned:
         err_console.print(f"[bold red]✗ {result.errors[0]}[/]", highlight=False)
     raise typer.Exit(EXIT_OK if result.all_complete else EXIT_FAILED)
+
+
+async def _run(app: App, accounts: list[ResolvedAccount], *, progress: bool) -> RunResult:
+    """The run, with a progress bar on a terminal (accounts done, waits on Binance's limits)."""
+    from binfolio.entrypoints.cli.progress import RunProgress
+    from binfolio.services.collect.job import snapshot_job
+
+    async with app.exchange(len(accounts)) as exchange:
+        with RunProgress(err_console, len(accounts), exchange, enabled=progress) as bar:
+            return await snapshot_job(
+                app.settings, accounts, app.storage, exchange, on_account=bar.account_done
+            )
 
 
 def _money(value: Decimal | None) -> str:
@@ -92,15 +106,42 @@ def print_run_table(result: RunResult) -> None:
         rows=rows,
         left_aligned=frozenset({"Status", "Unpriced"}),
     )
-    table = fitted(figures, console)
-    console.print(table)
+    if len(rows) <= MAX_TABLE_ROWS:
+        console.print(fitted(figures, console))
+    else:
+        _print_summary(result)
     for account in result.accounts:
+        # One line per account with a problem; tracebacks are in the log file only.
         for error in account.errors:
             console.print(f"  [yellow]![/] {account.account}: {error}", highlight=False)
+    for note in result.limit_notes:
+        console.print(f"  [cyan]⧗[/] {note}", highlight=False)
     console.print(
         f"{len(result.accounts)} account(s) in {result.duration_ms / 1000:.2f} s, "
         f"{result.requests} requests, weight {result.weight}.",
         highlight=False,
+    )
+    if result.limit_floor_s:
+        console.print(
+            f"Binance's per-IP weight limits allow this run no less than "
+            f"{result.limit_floor_s:.0f} s (see docs/binance.md, 'Limits of one IP').",
+            highlight=False,
+        )
+
+
+def _print_summary(result: RunResult) -> None:
+    """Many accounts: counts by status and the total, instead of a table no one reads."""
+    from collections import Counter
+    from decimal import Decimal
+
+    counts = Counter(a.status.value for a in result.accounts)
+    total = sum((a.nav_usdt for a in result.accounts if a.nav_usdt is not None), start=Decimal(0))
+    shown = ", ".join(
+        f"[{_STATUS_STYLE[s]}]{counts[s]} {s}[/]" for s in _STATUS_STYLE if counts.get(s)
+    )
+    console.print(
+        f"binfolio snapshot {result.run_id[:8]} · {result.started_at:%Y-%m-%d %H:%M:%S} UTC: "
+        f"{shown}; total NAV {_money(total)} USDT (`--json` lists every account)"
     )
 
 

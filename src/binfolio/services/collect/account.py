@@ -9,17 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from binfolio.adapters.binance.client import BinanceClient
 from binfolio.adapters.binance.errors import BinanceError
-from binfolio.adapters.storage.snapshot_store import AccountLine, FlowWriter, SnapshotStore
 from binfolio.domain.clock import Clock
 from binfolio.domain.money import fmt
 from binfolio.domain.snapshot import (
@@ -30,14 +25,15 @@ from binfolio.domain.snapshot import (
     failed_snapshot,
 )
 from binfolio.domain.valuation import AssetPrice, PriceBook
+from binfolio.errors import StorageError
 from binfolio.services.collect.options import CollectOptions, FlowContext
 from binfolio.services.collect.results import AccountResult
 from binfolio.services.collect.wallets import read_reconciliation, read_wallets
+from binfolio.services.ports import AccountLine, AccountReader, Db, LedgerUpdate, RunWriter
 
 log = logging.getLogger(__name__)
 
 ALWAYS_PRICED = ("BTC", "ETH")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,11 +41,12 @@ class AccountJob:
     """Everything one account's collection needs from its run."""
 
     name: str
-    client: BinanceClient
+    client: AccountReader
     wallets: frozenset[str]
     book: PriceBook
     run_id: str
-    store: SnapshotStore
+    store: RunWriter
+    db: Db
     write_lock: asyncio.Lock
 
 
@@ -62,7 +59,7 @@ class ReadAccount:
     snapshot: Snapshot
     line: AccountLine
     prices: list[AssetPrice]
-    writer: FlowWriter | None
+    ledger: LedgerUpdate | None
 
 
 async def read_account(
@@ -89,7 +86,7 @@ async def read_account(
     fatal = next(
         (r for r in (*reads.values(), binance_wallets) if isinstance(r, BinanceError)), None
     )
-    writer: FlowWriter | None = None
+    ledger: LedgerUpdate | None = None
     if fatal is not None:
         snapshot = failed_snapshot([str(fatal)])
     else:
@@ -102,7 +99,7 @@ async def read_account(
             tolerance_pct=options.reconcile_tolerance_pct,
         )
         notes += _drift_note(snapshot, options.reconcile_tolerance_pct)
-        writer = await _run_flow_hook(job, options, deadline, taken_at, notes)
+        ledger = await _run_flow_hook(job, options, deadline, taken_at, notes)
     line = AccountLine(
         snapshot.status.value,
         job.client.stats.requests,
@@ -111,7 +108,7 @@ async def read_account(
         _elapsed_ms(started),
     )
     prices = _prices_to_store(snapshot, job.book, options.benchmark_assets)
-    return ReadAccount(job, taken_at, snapshot, line, prices, writer)
+    return ReadAccount(job, taken_at, snapshot, line, prices, ledger)
 
 
 async def save_account(read: ReadAccount) -> AccountResult:
@@ -120,34 +117,21 @@ async def save_account(read: ReadAccount) -> AccountResult:
     snapshot_id: int | None = None
     try:
         async with job.write_lock:
-            snapshot_id = await store_call(
-                job.store,
+            snapshot_id = await job.db.call(
                 job.store.write_account,
                 job.name,
                 read.taken_at,
                 read.snapshot,
                 read.line,
                 read.prices,
-                read.writer,
+                read.ledger,
             )
-    except SQLAlchemyError as exc:
+    except StorageError as exc:
         log.exception("account %s: snapshot not saved", job.name)
         errors = (*errors, f"snapshot not saved: {type(exc).__name__}: {exc}")
     return _result(
         job.name, read.snapshot, read.line, errors, snapshot_id, job.client.stats.uid_weight
     )
-
-
-async def store_call(store: SnapshotStore, function: Callable[..., T], *args: Any) -> T:
-    """Run a store write: inline for SQLite, in a worker thread for a database server.
-
-    A SQLite write is a millisecond of local work; in a thread it would wait for the GIL
-    behind the event loop for tens of milliseconds. A server write waits on the network, so
-    it must not block the loop.
-    """
-    if store.in_process:
-        return function(*args)
-    return await asyncio.to_thread(function, *args)
 
 
 async def _none() -> None:
@@ -172,7 +156,7 @@ def _drift_note(snapshot: Snapshot, tolerance_pct: Decimal) -> list[str]:
 
 async def _run_flow_hook(
     job: AccountJob, options: CollectOptions, deadline: float, taken_at: datetime, notes: list[str]
-) -> FlowWriter | None:
+) -> LedgerUpdate | None:
     """The cash-flow hook; its failure is noted, not fatal: the next run re-reads the window."""
     if options.flow_hook is None:
         return None
@@ -231,17 +215,15 @@ def not_collected(name: str, reason: str) -> AccountResult:
 
 
 async def save_failed(
-    store: SnapshotStore, lock: asyncio.Lock, name: str, taken_at: datetime, reason: str
+    store: RunWriter, db: Db, lock: asyncio.Lock, name: str, taken_at: datetime, reason: str
 ) -> AccountResult:
     """Store a failed snapshot for an account the run never reached (ban, no prices)."""
     snapshot = failed_snapshot([reason])
     line = AccountLine(SnapshotStatus.FAILED.value, 0, 0, (reason,), 0)
     try:
         async with lock:
-            snapshot_id = await store_call(
-                store, store.write_account, name, taken_at, snapshot, line, []
-            )
-    except SQLAlchemyError as exc:
+            snapshot_id = await db.call(store.write_account, name, taken_at, snapshot, line, [])
+    except StorageError as exc:
         log.exception("account %s: failed snapshot not saved", name)
         return not_collected(name, f"{reason}; not saved: {exc}")
     return _result(name, snapshot, line, (reason,), snapshot_id)

@@ -76,6 +76,9 @@ class RunResult:
     banned_until: datetime | None = None
     banned: bool = False
     limiter_waits: int = 0
+    # The least time Binance's per-IP limits allowed this run, and where it waited on them.
+    limit_floor_s: float = 0.0
+    limit_notes: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -97,5 +100,7 @@ class RunResult:
             "requests": self.requests,
             "weight": self.weight,
             "errors": list(self.errors),
+            "limit_floor_s": self.limit_floor_s,
+            "limits": list(self.limit_notes),
             "accounts": [a.to_json() for a in self.accounts],
         }

@@ -10,24 +10,15 @@ everything, because every further request would lengthen the ban.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-import ssl
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
-import httpx
-from sqlalchemy.orm import Session, sessionmaker
-
-from binfolio.adapters.binance.client import BinanceClient
 from binfolio.adapters.binance.errors import BinanceBannedError, BinanceError
-from binfolio.adapters.binance.limiter import WeightLimiter
-from binfolio.adapters.binance.market import MarketDataClient
-from binfolio.adapters.binance.server_time import ServerTimeOffset
-from binfolio.adapters.storage.snapshot_store import AccountLine, SnapshotStore
 from binfolio.domain.clock import Clock, utc_now
 from binfolio.domain.snapshot import SnapshotStatus
 from binfolio.domain.valuation import PriceBook
@@ -38,136 +29,68 @@ from binfolio.services.collect.account import (
     read_account,
     save_account,
     save_failed,
-    store_call,
 )
-from binfolio.services.collect.options import (
-    AccountTarget,
-    CollectOptions,
-    Endpoints,
-    FlowContext,
-    FlowHook,
-)
+from binfolio.services.collect.options import AccountTarget, CollectOptions
 from binfolio.services.collect.results import AccountResult, RunResult
+from binfolio.services.ports import AccountLine, AccountReader, Exchange, Storage
 
 log = logging.getLogger(__name__)
-
-__all__ = [
-    "AccountTarget",
-    "CollectOptions",
-    "Endpoints",
-    "FlowContext",
-    "FlowHook",
-    "collect",
-    "make_http_client",
-]
-
-
-# httpcore's pool scans every connection (some checks quadratic in their number) each time a
-# request starts or ends: one pool of 64 connections served 400 requests in 7 s where 16 pools
-# of 6 took 0.6 s. So every account in flight gets a small pool of its own, with one connection
-# per wallet endpoint it reads at once (spot, funding, two Earn, futures, reconciliation).
-CONNECTIONS_PER_POOL = 6
-
-
-def tls_context(*urls: str) -> ssl.SSLContext:
-    """The TLS context for the pools that talk to ``urls``.
-
-    Loading the CA bundle costs ~50 ms, so the process shares one verifying context. Plain
-    ``http://`` endpoints (the simulator) use no TLS: they get a context with no CA
-    certificates at all, which would refuse any ``https`` peer, instead of ``verify=False``,
-    which costs httpx 4 ms per client to build.
-    """
-    if all(url.startswith("http://") for url in urls):
-        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    return _verifying_context()
-
-
-@functools.cache
-def _verifying_context() -> ssl.SSLContext:
-    return ssl.create_default_context()
-
-
-def make_http_client(
-    timeout_s: float,
-    connections: int = CONNECTIONS_PER_POOL,
-    verify: ssl.SSLContext | bool = True,
-) -> httpx.AsyncClient:
-    """A keep-alive ``httpx.AsyncClient`` with a small connection pool."""
-    return httpx.AsyncClient(
-        timeout=timeout_s,
-        verify=verify,
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-    )
 
 
 async def collect(
     targets: Sequence[AccountTarget],
     *,
-    endpoints: Endpoints,
-    session_factory: sessionmaker[Session],
+    exchange: Exchange,
+    storage: Storage,
     options: CollectOptions | None = None,
     clock: Clock = utc_now,
-    http: httpx.AsyncClient | None = None,
-    limiter: WeightLimiter | None = None,
+    on_account: Callable[[AccountResult], None] | None = None,
 ) -> RunResult:
     """Take one snapshot of every target and store it.
 
     Args:
         targets: the accounts (distinct names).
-        endpoints: where Binance (or the simulator) is.
-        session_factory: the database.
-        options: deadline, concurrency, reconciliation, hooks.
+        exchange: Binance (pools, limiter, time offset); at most as many accounts are read at
+            once as it has pools.
+        storage: the database; every call runs in its worker threads.
+        options: deadline, reconciliation, hooks.
         clock: the UTC clock (injected in tests).
-        http: one ``httpx.AsyncClient`` for every request (tests inject a transport here);
-            when omitted, the run makes small pools, one per account in flight, and closes them.
-        limiter: a limiter that outlives the run (``serve``); a fresh one when omitted.
+        on_account: called as each account is done (progress display).
 
     Raises:
-        SQLAlchemyError: when the run record itself cannot be written (per-account write
+        StorageError: when the run record itself cannot be written (per-account write
             failures are reported on the account instead).
     """
     options = options or CollectOptions()
-    slots = max(1, min(options.concurrency, len(targets)))
-    if http is not None:
-        pools = [http] * slots
-    else:
-        urls = (endpoints.base_url, endpoints.futures_base_url, endpoints.market_base_url or "")
-        verify = tls_context(*(u for u in urls if u))
-        pools = [make_http_client(options.http_timeout_s, verify=verify) for _ in range(slots)]
-    try:
-        return await _Run(targets, endpoints, session_factory, options, clock, pools, limiter).go()
-    finally:
-        if http is None:
-            for pool in pools:
-                await pool.aclose()
+    # Binance's per-IP limits decide how fast many accounts can be read (Simple Earn: about
+    # 72 accounts a minute); the deadline grows by that floor, so that a big run waits for
+    # the limits instead of timing out (docs/binance.md, "Limits of one IP").
+    floor_s = exchange.time_floor_s(
+        [t.wallets for t in targets],
+        reconcile=options.reconcile,
+        ledger=options.flow_hook is not None,
+    )
+    options = replace(options, deadline_s=options.deadline_s + floor_s)
+    return await _Run(targets, exchange, storage, options, clock, on_account, floor_s).go()
 
 
 class _Run:
     def __init__(
         self,
         targets: Sequence[AccountTarget],
-        endpoints: Endpoints,
-        factory: sessionmaker[Session],
+        exchange: Exchange,
+        storage: Storage,
         options: CollectOptions,
         clock: Clock,
-        pools: Sequence[httpx.AsyncClient],
-        limiter: WeightLimiter | None,
+        on_account: Callable[[AccountResult], None] | None,
+        floor_s: float,
     ) -> None:
-        self.targets, self.endpoints, self.options, self.clock = targets, endpoints, options, clock
-        self.pools = pools
-        self.limiter = limiter or WeightLimiter()
+        self.floor_s = floor_s
+        self.targets, self.exchange, self.options, self.clock = targets, exchange, options, clock
+        self.db = storage.db
+        self.on_account = on_account
         self.run_id = str(uuid.uuid4())
-        self.store = SnapshotStore(factory, self.run_id)
-        # Requests are stamped by the wall clock whatever clock stamps the records: a backfill or
-        # the demo records simulated market time, but Binance checks signatures against now.
-        self.offset = ServerTimeOffset(utc_now)
-        self.market = MarketDataClient(
-            pools[0],
-            base_url=endpoints.market_base_url or endpoints.base_url,
-            limiter=self.limiter,
-            clock=clock,
-            retry=options.retry,
-        )
+        self.store = storage.run_writer(self.run_id)
         self.errors: list[str] = []
         self.write_lock = asyncio.Lock()
 
@@ -184,37 +107,19 @@ class _Run:
         prices = asyncio.create_task(self._prices(deadline))
         await asyncio.sleep(0)
         try:
-            await store_call(self.store, start)
+            await self.db.call(start)
         except BaseException:
             prices.cancel()
             raise
         book = await prices
-        # One pool per account in flight: taking a free one bounds the concurrency too.
-        free: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
-        for pool in self.pools:
-            free.put_nowait(pool)
-
-        async def one(target: AccountTarget) -> AccountResult:
-            http = await free.get()
-            try:
-                read = await self._account(target, http, book, deadline)
-            finally:
-                free.put_nowait(http)
-            if isinstance(read, AccountResult):
-                return read
-            try:
-                return await save_account(read)
-            except Exception as exc:  # a bug must not sink the other accounts
-                log.exception("account %s: saving failed", target.name)
-                return not_collected(target.name, f"not saved: {type(exc).__name__}: {exc}")
-
-        results = await asyncio.gather(*(one(t) for t in self.targets))
-        banned = self.limiter.banned
+        results = await asyncio.gather(*(self._one(t, book, deadline) for t in self.targets))
+        banned = self.exchange.banned
         if banned is not None and str(banned) not in self.errors:
             self.errors.append(str(banned))
         status = _run_status([r.status for r in results])
-        requests = self.market.stats.requests + sum(r.requests for r in results)
-        weight = self.market.stats.weight + sum(r.weight for r in results)
+        market = self.exchange.market.stats
+        requests = market.requests + sum(r.requests for r in results)
+        weight = market.weight + sum(r.weight for r in results)
         finished_at = started_at + timedelta(seconds=time.perf_counter() - started)
         finish = partial(
             self.store.finish_run,
@@ -225,7 +130,7 @@ class _Run:
             errors=self.errors,
             detail={r.account: _line(r) for r in results},
         )
-        await store_call(self.store, finish)
+        await self.db.call(finish)
         return RunResult(
             run_id=self.run_id,
             started_at=started_at,
@@ -236,9 +141,11 @@ class _Run:
             weight=weight,
             price_requests=1,
             errors=tuple(self.errors),
-            banned_until=banned.until if banned else None,
+            banned_until=banned.until if isinstance(banned, BinanceBannedError) else None,
             banned=banned is not None,
-            limiter_waits=self.limiter.waits,
+            limiter_waits=self.exchange.limiter_waits,
+            limit_floor_s=self.floor_s,
+            limit_notes=tuple(self.exchange.limit_notes()),
         )
 
     async def _prices(self, deadline: float) -> PriceBook | None:
@@ -246,7 +153,7 @@ class _Run:
         try:
             async with asyncio.timeout_at(deadline):
                 prices, _ = await asyncio.gather(
-                    self.market.ticker_prices(), self.offset.sync(self.market)
+                    self.exchange.market.ticker_prices(), self.exchange.sync_time()
                 )
         except BinanceBannedError as exc:
             self.errors.append(str(exc))
@@ -259,34 +166,48 @@ class _Run:
             return None
         return PriceBook(prices)
 
-    async def _account(
-        self,
-        target: AccountTarget,
-        http: httpx.AsyncClient,
-        book: PriceBook | None,
-        deadline: float,
+    async def _one(
+        self, target: AccountTarget, book: PriceBook | None, deadline: float
+    ) -> AccountResult:
+        result = await self._collect_one(target, book, deadline)
+        if self.on_account is not None:
+            self.on_account(result)
+        return result
+
+    async def _collect_one(
+        self, target: AccountTarget, book: PriceBook | None, deadline: float
+    ) -> AccountResult:
+        if book is None:
+            return await self._save_failed(target.name, f"not collected: {self.errors[-1]}")
+        # Taking a free pool bounds how many accounts are read at once; storing does not
+        # hold one, so a slow write never keeps the next account from starting.
+        async with self.exchange.account(target.api_key, target.api_secret) as client:
+            # Checked once a pool is free: a ban may have come while this account waited.
+            banned = self.exchange.banned
+            read = (
+                await self._save_failed(target.name, f"not collected: {banned}")
+                if banned is not None
+                else await self._read(target, client, book, deadline)
+            )
+        if isinstance(read, AccountResult):
+            return read
+        try:
+            return await save_account(read)
+        except Exception as exc:  # a bug must not sink the other accounts
+            log.exception("account %s: saving failed", target.name)
+            return not_collected(target.name, f"not saved: {type(exc).__name__}: {exc}")
+
+    async def _read(
+        self, target: AccountTarget, client: AccountReader, book: PriceBook, deadline: float
     ) -> AccountResult | ReadAccount:
-        if book is None or self.limiter.banned is not None:
-            reason = str(self.limiter.banned) if self.limiter.banned else self.errors[-1]
-            return await self._save_failed(target.name, f"not collected: {reason}")
         job = AccountJob(
             name=target.name,
-            client=BinanceClient(
-                http,
-                base_url=self.endpoints.base_url,
-                futures_base_url=self.endpoints.futures_base_url,
-                api_key=target.api_key,
-                api_secret=target.api_secret,
-                limiter=self.limiter,
-                clock=self.clock,
-                recv_window_ms=self.options.recv_window_ms,
-                retry=self.options.retry,
-                time_offset=self.offset,
-            ),
+            client=client,
             wallets=target.wallets,
             book=book,
             run_id=self.run_id,
             store=self.store,
+            db=self.db,
             write_lock=self.write_lock,
         )
         try:
@@ -296,7 +217,7 @@ class _Run:
             return not_collected(target.name, f"collection failed: {type(exc).__name__}: {exc}")
 
     async def _save_failed(self, name: str, reason: str) -> AccountResult:
-        return await save_failed(self.store, self.write_lock, name, self.clock(), reason)
+        return await save_failed(self.store, self.db, self.write_lock, name, self.clock(), reason)
 
 
 def _line(result: AccountResult) -> AccountLine:

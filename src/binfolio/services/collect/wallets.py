@@ -14,9 +14,9 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from binfolio.adapters.binance.client import BinanceClient
 from binfolio.adapters.binance.errors import BinanceAuthError, BinanceBannedError, BinanceError
 from binfolio.domain.snapshot import WALLET_GROUPS, Holding, Wallet, WalletRead
+from binfolio.services.ports import AccountReader
 
 FatalError = BinanceAuthError | BinanceBannedError
 
@@ -38,7 +38,7 @@ def missing_permission(group: str, exc: BinanceAuthError) -> str:
     )
 
 
-async def _read_group(client: BinanceClient, group: str, earn_page_size: int) -> list[Holding]:
+async def _read_group(client: AccountReader, group: str, earn_page_size: int) -> list[Holding]:
     if group == "spot":
         return await client.spot_holdings()
     if group == "funding":
@@ -55,7 +55,7 @@ async def _read_group(client: BinanceClient, group: str, earn_page_size: int) ->
 
 
 async def read_group(
-    client: BinanceClient, group: str, *, earn_page_size: int, deadline: float, deadline_s: float
+    client: AccountReader, group: str, *, earn_page_size: int, deadline: float, deadline_s: float
 ) -> WalletRead | FatalError:
     """Read one wallet group before the loop-time ``deadline``.
 
@@ -83,7 +83,7 @@ async def read_group(
 
 
 async def read_reconciliation(
-    client: BinanceClient, *, deadline: float
+    client: AccountReader, *, deadline: float
 ) -> Mapping[str, Decimal] | BinanceBannedError | str:
     """Binance's per-wallet USDT totals, a ban, or why they could not be read.
 
@@ -106,7 +106,7 @@ async def read_reconciliation(
 
 
 async def read_wallets(
-    client: BinanceClient,
+    client: AccountReader,
     groups: Iterable[str],
     *,
     earn_page_size: int,

@@ -14,6 +14,7 @@ from binfolio.adapters.storage.database import make_session_factory as _factory
 from binfolio.config import Settings
 from binfolio.services.accounts.registry import ResolvedAccount, resolve_accounts
 from binfolio.services.doctor.results import CheckResult
+from binfolio.services.ports import Exchange
 
 
 def check_files(settings: Settings, config_path: Path | None, cwd: Path) -> list[CheckResult]:
@@ -112,21 +113,14 @@ def check_accounts(
     return results, resolved
 
 
-def check_keys(settings: Settings, accounts: list[ResolvedAccount]) -> list[CheckResult]:
+async def check_keys(
+    settings: Settings, accounts: list[ResolvedAccount], exchange: Exchange
+) -> list[CheckResult]:
     """Each key against Binance: valid, read-only, and our clock close to Binance's."""
     if not accounts:
         return []
-    import asyncio
-
     from binfolio.services.collect.job import collect_inputs
     from binfolio.services.doctor import key_check
 
-    targets, endpoints, _ = collect_inputs(settings, accounts)
-    return asyncio.run(
-        key_check.check_keys(
-            targets,
-            endpoints,
-            recv_window_ms=settings.binance.recv_window_ms,
-            timeout_s=settings.binance.timeout_s,
-        )
-    )
+    targets, _ = collect_inputs(settings, accounts)
+    return await key_check.check_keys(targets, exchange)

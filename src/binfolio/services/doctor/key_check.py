@@ -11,16 +11,11 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
-
-from binfolio.adapters.binance.client import BinanceClient
 from binfolio.adapters.binance.errors import BinanceAuthError, BinanceError
-from binfolio.adapters.binance.limiter import WeightLimiter
-from binfolio.adapters.binance.market import MarketDataClient
-from binfolio.adapters.binance.rest import RetryPolicy
 from binfolio.domain.clock import Clock, to_ms, utc_now
-from binfolio.services.collect.options import AccountTarget, Endpoints
+from binfolio.services.collect.options import AccountTarget
 from binfolio.services.doctor.results import CheckResult
+from binfolio.services.ports import AccountReader, Exchange, MarketReader
 
 MAX_SKEW_MS = 1000  # Binance rejects a timestamp 1 s ahead of its clock (contract §2.3)
 _NEW_KEY = (
@@ -29,7 +24,7 @@ _NEW_KEY = (
 )
 
 
-async def check_clock(market: MarketDataClient, clock: Clock = utc_now) -> CheckResult:
+async def check_clock(market: MarketReader, clock: Clock = utc_now) -> CheckResult:
     """Our clock against Binance's server time."""
     try:
         before_ms = to_ms(clock())
@@ -53,7 +48,7 @@ async def check_clock(market: MarketDataClient, clock: Clock = utc_now) -> Check
     )
 
 
-async def check_key(client: BinanceClient, account: str, wallets: frozenset[str]) -> CheckResult:
+async def check_key(client: AccountReader, account: str, wallets: frozenset[str]) -> CheckResult:
     """One key: valid, able to read what is switched on, and unable to withdraw."""
     name = f"key {account}"
     try:
@@ -96,40 +91,13 @@ def judge_restrictions(name: str, flags: dict[str, Any], wallets: frozenset[str]
 
 
 async def check_keys(
-    targets: Sequence[AccountTarget],
-    endpoints: Endpoints,
-    *,
-    recv_window_ms: int = 5000,
-    timeout_s: float = 10.0,
-    clock: Clock = utc_now,
+    targets: Sequence[AccountTarget], exchange: Exchange, *, clock: Clock = utc_now
 ) -> list[CheckResult]:
     """The clock check, then one check per key (all at once). Never raises for Binance errors."""
-    limiter = WeightLimiter()
-    retry = RetryPolicy(attempts=2)
-    async with httpx.AsyncClient(timeout=timeout_s) as http:
-        market = MarketDataClient(
-            http,
-            base_url=endpoints.market_base_url or endpoints.base_url,
-            limiter=limiter,
-            clock=clock,
-            retry=retry,
-        )
-        clients = [
-            BinanceClient(
-                http,
-                base_url=endpoints.base_url,
-                futures_base_url=endpoints.futures_base_url,
-                api_key=t.api_key,
-                api_secret=t.api_secret,
-                limiter=limiter,
-                clock=clock,
-                recv_window_ms=recv_window_ms,
-                retry=retry,
-            )
-            for t in targets
-        ]
-        results = await asyncio.gather(
-            check_clock(market, clock),
-            *(check_key(c, t.name, t.wallets) for c, t in zip(clients, targets, strict=True)),
-        )
+
+    async def one(target: AccountTarget) -> CheckResult:
+        async with exchange.account(target.api_key, target.api_secret) as client:
+            return await check_key(client, target.name, target.wallets)
+
+    results = await asyncio.gather(check_clock(exchange.market, clock), *(one(t) for t in targets))
     return list(results)

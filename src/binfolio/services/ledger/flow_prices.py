@@ -11,26 +11,13 @@ gives way to the next route.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from decimal import Decimal
 
 from binfolio.domain.benchmark import kline_minute_ms
 from binfolio.domain.flows import CashFlow
 from binfolio.domain.valuation import PEGGED_TO_USDT, USDT, PriceBook, exact, value_usdt
 from binfolio.services.ledger.kline_prices import PENDING, KlineCloses
-
-
-@dataclass(frozen=True, slots=True)
-class FlowPrice:
-    """The value of a flow's gross units, the coin's price and where it came from.
-
-    ``source`` is a ``PriceSource`` value, or ``pending`` while a needed kline is still open.
-    """
-
-    value_usdt: Decimal | None
-    price_usdt: Decimal | None
-    source: str
-
+from binfolio.services.ports import FlowPrice
 
 PENDING_SOURCE = "pending"
 UNPRICED = FlowPrice(Decimal(0), None, "unpriced")

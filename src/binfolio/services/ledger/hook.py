@@ -1,40 +1,40 @@
 """Plugs the ledger into a collection run and brings the benchmarks up to date after it.
 
-``binfolio snapshot`` and ``serve`` wire it like this::
+``binfolio snapshot`` and ``serve`` wire it like this (``services.collect.job``)::
 
-    options = CollectOptions(..., flow_hook=ledger_flow_hook(factory, overlap=window))
-    result = await collect(targets, ..., options=options)
-    await update_benchmarks(factory, specs, klines=market_client, now=result.started_at)
+    options = CollectOptions(..., flow_hook=ledger_flow_hook(storage, overlap=window))
+    result = await collect(targets, ..., storage=storage, options=options)
+    await update_benchmarks(storage, specs, klines=market_client, now=result.started_at)
 
 The hook reads an account's history and values its flows while the run is fetching (no
-transaction held), and hands back a writer that the collector runs inside the account's
-snapshot transaction, so a snapshot and its flows are stored together or not at all.
+connection held across a request), and hands back a :class:`LedgerUpdate` that the collector
+writes inside the account's snapshot transaction, so a snapshot and its flows are stored
+together or not at all.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-
-from binfolio.adapters.storage.models import AccountRow
-from binfolio.adapters.storage.snapshot_store import FlowWriter
 from binfolio.domain.benchmark import BasketSpec
 from binfolio.services.benchmark.update import BenchmarkUpdate, update_benchmark
-from binfolio.services.collect.run import FlowContext
+from binfolio.services.collect.options import FlowContext
 from binfolio.services.ledger.flow_prices import routes_in
 from binfolio.services.ledger.kline_prices import KlineSource
 from binfolio.services.ledger.sync import DEFAULT_OVERLAP, fetch_cash_flows
+from binfolio.services.ports import LedgerUpdate, Storage
 
 log = logging.getLogger(__name__)
 
+BENCHMARKS_IN_FLIGHT = 8
+
 
 def ledger_flow_hook(
-    factory: sessionmaker[Session], *, overlap: timedelta = DEFAULT_OVERLAP
-) -> Callable[[FlowContext], Awaitable[FlowWriter | None]]:
+    storage: Storage, *, overlap: timedelta = DEFAULT_OVERLAP
+) -> Callable[[FlowContext], Awaitable[LedgerUpdate | None]]:
     """A ``CollectOptions.flow_hook`` that syncs each account's cash-flow ledger.
 
     The run's price book lists the pairs, so no kline is requested for a pair Binance does not
@@ -42,13 +42,10 @@ def ledger_flow_hook(
     flow's time (listed since) gives way to the next route instead of leaving the flow at 0.
     """
 
-    async def hook(context: FlowContext) -> FlowWriter | None:
-        with factory() as session:
-            account_id = session.scalar(
-                select(AccountRow.id).where(AccountRow.name == context.account)
-            )
+    async def hook(context: FlowContext) -> LedgerUpdate | None:
+        account_id = await storage.db.call(storage.ledger.account_id, context.account)
         batch = await fetch_cash_flows(
-            factory,
+            storage,
             account_id=account_id,
             history=context.client,
             klines=context.client,
@@ -56,13 +53,13 @@ def ledger_flow_hook(
             now=context.taken_at,
             overlap=overlap,
         )
-        return batch.write
+        return batch.update
 
     return hook
 
 
 async def update_benchmarks(
-    factory: sessionmaker[Session],
+    storage: Storage,
     specs: Mapping[str, BasketSpec],
     *,
     klines: KlineSource | None,
@@ -73,20 +70,21 @@ async def update_benchmarks(
     A benchmark that cannot move on (no network, a kline not closed yet) simply waits for the
     next run; it is derived data and never blocks collection.
     """
-    with factory() as session:
-        ids = dict(
-            session.execute(
-                select(AccountRow.name, AccountRow.id).where(AccountRow.name.in_(list(specs)))
-            ).all()
-        )
-    updates: dict[str, BenchmarkUpdate] = {}
-    for name, spec in specs.items():
-        if name not in ids:
-            continue
-        try:
-            updates[name] = await update_benchmark(
-                factory, account_id=ids[name], spec=spec, klines=klines, now=now
-            )
-        except Exception:  # derived data: a failure here must not fail the run
-            log.exception("benchmark of account %s could not be updated", name)
-    return updates
+    ids = await storage.db.call(storage.account_ids, list(specs))
+    # Accounts are independent; a few at a time keeps the worker threads busy without
+    # queueing every account's reads at once.
+    gate = asyncio.Semaphore(BENCHMARKS_IN_FLIGHT)
+
+    async def one(name: str, spec: BasketSpec) -> BenchmarkUpdate | None:
+        async with gate:
+            try:
+                return await update_benchmark(
+                    storage, account_id=ids[name], spec=spec, klines=klines, now=now
+                )
+            except Exception:  # derived data: a failure here must not fail the run
+                log.exception("benchmark of account %s could not be updated", name)
+                return None
+
+    named = [(name, spec) for name, spec in specs.items() if name in ids]
+    done = await asyncio.gather(*(one(name, spec) for name, spec in named))
+    return {name: update for (name, _), update in zip(named, done, strict=True) if update}

@@ -19,12 +19,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Protocol
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session
-
-from binfolio.adapters.storage.database import insert_if_absent
-from binfolio.adapters.storage.models import KlinePriceRow
 from binfolio.domain.money import MoneyParseError, to_decimal
+from binfolio.services.ports import Db, KlineCache, KlineKey
 
 log = logging.getLogger(__name__)
 
@@ -66,41 +62,36 @@ Close = Decimal | None | Pending
 
 
 class KlineCloses:
-    """Closes by (symbol, minute): memory, then the ``kline_prices`` table, then Binance.
+    """Closes by (symbol, minute): memory, then the ``kline_prices`` cache, then Binance.
 
-    New final closes are collected in :attr:`fresh` and written by :meth:`store`, so that the
-    HTTP calls happen outside any write transaction.
+    Cache reads run through ``db`` (worker threads). New final closes are collected in
+    :attr:`fresh`; the caller stores them with its own write, so that HTTP calls never happen
+    inside a write transaction.
     """
 
-    def __init__(self, session: Session, source: KlineSource | None, *, now_ms: int) -> None:
-        self._session = session
+    def __init__(
+        self, cache: KlineCache, db: Db, source: KlineSource | None, *, now_ms: int
+    ) -> None:
+        self._cache = cache
+        self._db = db
         self._source = source
         self._now_ms = now_ms
-        self._memo: dict[tuple[str, int], Decimal] = {}
-        self.fresh: dict[tuple[str, int], Decimal] = {}
+        self._memo: dict[KlineKey, Decimal] = {}
+        self._looked_up: set[KlineKey] = set()
+        self.fresh: dict[KlineKey, Decimal] = {}
         self.requests = 0
 
-    def preload(self, symbols: Iterable[str], minutes_ms: Iterable[int]) -> None:
-        """Read the cached closes of these symbols and minutes in one query per 500 keys."""
-        keys = [(s, m) for s in set(symbols) for m in set(minutes_ms)]
-        for offset in range(0, len(keys), 500):
-            chunk = keys[offset : offset + 500]
-            rows = self._session.execute(
-                select(KlinePriceRow.symbol, KlinePriceRow.open_time_ms, KlinePriceRow.close).where(
-                    tuple_(KlinePriceRow.symbol, KlinePriceRow.open_time_ms).in_(chunk)
-                )
-            )
-            for symbol, minute, close in rows:
-                self._memo[(symbol, minute)] = close
+    async def preload(self, symbols: Iterable[str], minutes_ms: Iterable[int]) -> None:
+        """Read the cached closes of these symbols and minutes in one worker-thread call."""
+        keys = {(s, m) for s in set(symbols) for m in set(minutes_ms)} - self._looked_up
+        if keys:
+            self._memo.update(await self._db.call(self._cache.closes, keys))
+            self._looked_up |= keys
 
-    def cached(self, symbol: str, minute_ms: int) -> Decimal | None:
+    async def cached(self, symbol: str, minute_ms: int) -> Decimal | None:
         """The close if it is known without asking Binance."""
-        key = (symbol, minute_ms)
-        if key not in self._memo:
-            row = self._session.get(KlinePriceRow, key)
-            if row is not None:
-                self._memo[key] = row.close
-        return self._memo.get(key)
+        await self.preload([symbol], [minute_ms])
+        return self._memo.get((symbol, minute_ms))
 
     async def close(self, symbol: str, minute_ms: int) -> Close:
         """The close of ``symbol``'s kline opening at ``minute_ms`` (else the one before it).
@@ -112,7 +103,7 @@ class KlineCloses:
         """
         if minute_ms % MINUTE_MS:
             raise ValueError(f"{minute_ms} is not the start of a minute")
-        known = self.cached(symbol, minute_ms)
+        known = await self.cached(symbol, minute_ms)
         if known is not None:
             return known
         if self._source is None:
@@ -152,16 +143,3 @@ class KlineCloses:
         self._memo[(symbol, minute_ms)] = close
         self.fresh[(symbol, minute_ms)] = close
         return close
-
-    def store(self, session: Session) -> int:
-        """Insert the closes fetched from Binance (if absent); the number of new keys."""
-        if not self.fresh:
-            return 0
-        rows = [
-            {"symbol": symbol, "open_time_ms": minute, "close": close}
-            for (symbol, minute), close in sorted(self.fresh.items())
-        ]
-        insert_if_absent(session, KlinePriceRow, rows, ["symbol", "open_time_ms"])
-        count = len(self.fresh)
-        self.fresh.clear()
-        return count

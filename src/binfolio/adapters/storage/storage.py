@@ -1,0 +1,51 @@
+"""The stores on one database, and the worker threads their calls from async code run in."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from binfolio.adapters.storage.benchmark_repo import BenchmarkRepo
+from binfolio.adapters.storage.ledger_repo import KlineRepo, LedgerRepo
+from binfolio.adapters.storage.models import AccountRow, SnapshotRow
+from binfolio.adapters.storage.runner import DbRunner, DbSizing
+from binfolio.adapters.storage.snapshot_store import SnapshotStore
+
+
+class SqlStorage:
+    """:class:`binfolio.services.ports.Storage` on a SQLAlchemy session factory."""
+
+    def __init__(self, factory: sessionmaker[Session], runner: DbRunner | None = None) -> None:
+        self.factory = factory
+        self.db = runner or DbRunner(DbSizing.for_concurrency(0).threads)
+        self.ledger = LedgerRepo(factory)
+        self.klines = KlineRepo(factory)
+        self.benchmarks = BenchmarkRepo(factory)
+
+    def run_writer(self, run_id: str) -> SnapshotStore:
+        """A writer for one snapshot run."""
+        return SnapshotStore(self.factory, run_id)
+
+    def account_ids(self, names: Collection[str]) -> dict[str, int]:
+        """Ids of the named accounts that exist."""
+        with self.factory() as session:
+            rows = session.execute(
+                select(AccountRow.name, AccountRow.id).where(AccountRow.name.in_(list(names)))
+            )
+            return {name: account_id for name, account_id in rows}  # noqa: C416
+
+    def collected_accounts(self, only: str | None = None) -> list[tuple[int, str]]:
+        """(id, name) of every account with at least one snapshot, by name."""
+        with self.factory() as session:
+            query = select(AccountRow.id, AccountRow.name).where(
+                AccountRow.id.in_(select(SnapshotRow.account_id).distinct())
+            )
+            if only is not None:
+                query = query.where(AccountRow.name == only)
+            return [(i, n) for i, n in session.execute(query.order_by(AccountRow.name))]
+
+    def close(self) -> None:
+        """Stop the worker threads (the engine is its owner's to dispose)."""
+        self.db.close()
