@@ -43,6 +43,7 @@ from binfolio.adapters.storage.models import (
     RunRow,
     SnapshotRow,
 )
+from binfolio.adapters.storage.report_repo import ReportRepo
 from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.domain.benchmark import BasketSpec, kline_minute_ms, rebalance_times
 from binfolio.domain.periods import Period
@@ -240,7 +241,7 @@ def measure(workdir: Path) -> None:
 
     def report_all() -> None:
         with factory() as session:
-            report = build_report(session, Period(None, until))
+            report = build_report(ReportRepo(session), Period(None, until))
         assert report.lines[-1].summary.intervals == args.days * 24 - 1
 
     in_process = timed(report_all, args.repeat)
@@ -273,7 +274,7 @@ def measure(workdir: Path) -> None:
         cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
     ) / args.repeat
     with factory() as session:
-        sample = report_json(build_report(session, Period(None, until)))["accounts"][-1]
+        sample = report_json(build_report(ReportRepo(session), Period(None, until)))["accounts"][-1]
     engine.dispose()
     for name, values in (
         ("benchmark rebuild, 1 account", rebuild),

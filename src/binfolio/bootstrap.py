@@ -95,7 +95,7 @@ class App:
             ConfigError: when any selected account lacks usable credentials.
         """
         resolved, problems = resolve_accounts(
-            self.settings, self.session_factory, self.environ, only=only
+            self.settings, self.storage.accounts, self.environ, only=only
         )
         if problems:
             raise ConfigError(problems)

@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
+from binfolio.adapters.storage.account_repo import AccountRepo
 from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.bootstrap import make_exchange
 from binfolio.config import Settings
@@ -109,7 +110,7 @@ async def test_report_after_flows_and_price_moves_matches_the_hand_computation(
         "BINFOLIO_DATA_DIR": str(tmp_path / "data"),
     }
     settings = load_settings(config, environ=env)
-    accounts, problems = resolve_accounts(settings, factory, env)
+    accounts, problems = resolve_accounts(settings, AccountRepo(factory), env)
     assert problems == []
     clock = Clock()
 

@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 
 from binfolio.adapters.storage.database import make_session_factory, transaction
 from binfolio.adapters.storage.models import CashFlowRow, KlinePriceRow
+from binfolio.adapters.storage.report_repo import ReportRepo
 from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.domain.benchmark import BasketSpec, kline_minute_ms
 from binfolio.domain.periods import Period
@@ -106,7 +107,7 @@ class Stored:
 
     def report(self, since: datetime | None = None, account: str | None = None) -> Report:
         with self.factory() as session:
-            return build_report(session, Period(since, UNTIL), account)
+            return build_report(ReportRepo(session), Period(since, UNTIL), account)
 
 
 @pytest.fixture
@@ -210,8 +211,8 @@ async def test_report_without_benchmark_says_so(engine: Engine) -> None:
 
 async def test_nav_change_net_of_flows_removes_the_deposit(stored: Stored) -> None:
     with stored.factory() as session:
-        change = nav_change_net_of_flows(session, stored.main, stored.s1, stored.s2)
-        calm = nav_change_net_of_flows(session, stored.main, stored.s2, stored.s3)
+        change = nav_change_net_of_flows(ReportRepo(session), stored.main, stored.s1, stored.s2)
+        calm = nav_change_net_of_flows(ReportRepo(session), stored.main, stored.s2, stored.s3)
 
     # 9500 − 10000 − 1000 = −1500 (a loss, not the −500 the raw NAV shows)
     assert change.change_usdt == D(-1500)
@@ -224,8 +225,8 @@ async def test_nav_change_net_of_flows_removes_the_deposit(stored: Stored) -> No
 async def test_nav_change_refuses_foreign_or_reversed_snapshots(stored: Stored) -> None:
     with stored.factory() as session:
         with pytest.raises(SnapshotMismatchError, match="not later"):
-            nav_change_net_of_flows(session, stored.main, stored.s2, stored.s1)
+            nav_change_net_of_flows(ReportRepo(session), stored.main, stored.s2, stored.s1)
         with pytest.raises(SnapshotMismatchError, match="not both"):
-            nav_change_net_of_flows(session, stored.side, stored.s1, stored.s2)
+            nav_change_net_of_flows(ReportRepo(session), stored.side, stored.s1, stored.s2)
         with pytest.raises(SnapshotMismatchError, match="not found"):
-            nav_change_net_of_flows(session, stored.main, stored.s1, 10_000)
+            nav_change_net_of_flows(ReportRepo(session), stored.main, stored.s1, 10_000)

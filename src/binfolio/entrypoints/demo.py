@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from binfolio.adapters.secret_box import write_private_file
 from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
+from binfolio.adapters.storage.account_repo import AccountRepo
 from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.config import Settings
 from binfolio.config_load import load_settings
@@ -149,7 +150,7 @@ def started_demo(options: DemoOptions, data_dir: Path) -> Iterator[Demo]:
         try:
             upgrade(engine)
             factory = make_session_factory(engine)
-            resolved, problems = resolve_accounts(settings, factory, environ={})
+            resolved, problems = resolve_accounts(settings, AccountRepo(factory), environ={})
             if problems:
                 raise RuntimeError("; ".join(str(p) for p in problems))
             storage = SqlStorage(factory)

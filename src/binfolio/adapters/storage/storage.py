@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from binfolio.adapters.storage.account_repo import AccountRepo
 from binfolio.adapters.storage.benchmark_repo import BenchmarkRepo
 from binfolio.adapters.storage.ledger_repo import KlineRepo, LedgerRepo
 from binfolio.adapters.storage.models import AccountRow, SnapshotRow
+from binfolio.adapters.storage.report_repo import ReportRepo
 from binfolio.adapters.storage.runner import DbRunner, DbSizing
 from binfolio.adapters.storage.snapshot_store import SnapshotStore
 
@@ -23,6 +26,7 @@ class SqlStorage:
         self.ledger = LedgerRepo(factory)
         self.klines = KlineRepo(factory)
         self.benchmarks = BenchmarkRepo(factory)
+        self.accounts = AccountRepo(factory)
 
     def run_writer(self, run_id: str) -> SnapshotStore:
         """A writer for one snapshot run."""
@@ -35,6 +39,12 @@ class SqlStorage:
                 select(AccountRow.name, AccountRow.id).where(AccountRow.name.in_(list(names)))
             )
             return {name: account_id for name, account_id in rows}  # noqa: C416
+
+    @contextmanager
+    def report_source(self) -> Iterator[ReportRepo]:
+        """What a report reads, through one session (one consistent read)."""
+        with self.factory() as session:
+            yield ReportRepo(session)
 
     def collected_accounts(self, only: str | None = None) -> list[tuple[int, str]]:
         """(id, name) of every account with at least one snapshot, by name."""

@@ -59,7 +59,7 @@ def add(
         try:
             box = SecretBox.load(app.settings.master_key, app.settings.master_key_path)
             listing = service.add_account(
-                app.session_factory,
+                app.storage.accounts,
                 box,
                 name,
                 SecretStr(api_key.strip()),
@@ -86,7 +86,7 @@ def list_(ctx: typer.Context) -> None:
 
     with opened(ctx) as app:
         require_schema(app)
-        listings = service.list_accounts(app.settings, app.session_factory, app.environ)
+        listings = service.list_accounts(app.settings, app.storage.accounts, app.environ)
     if not listings:
         console.print(
             "No accounts yet: add [[accounts]] to binfolio.toml or run "
@@ -109,7 +109,7 @@ def remove(
 
     with opened(ctx) as app:
         require_schema(app)
-        removed = service.remove_account(app.session_factory, name)
+        removed = service.remove_account(app.storage.accounts, name)
     if not removed:
         err_console.print(f"[red]✗[/] no stored account named {name!r}")
         raise typer.Exit(EXIT_FAILED)

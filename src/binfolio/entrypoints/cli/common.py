@@ -84,38 +84,20 @@ def opened(ctx: typer.Context, *, log_to_file: bool = True) -> Iterator[App]:
 
 
 def require_schema(app: App) -> None:
-    """Exit 2 unless the database is at the newest migration.
+    """Exit 2 unless the database is reachable and at the newest migration."""
+    from binfolio.adapters.storage.schema import schema_status
 
-    Reads ``alembic_version`` with plain SQL instead of loading Alembic, which would cost a
-    third of a second of start-up on every cron run.
-    """
-    from pathlib import Path
-
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from binfolio.adapters.storage import migrations
-
-    versions = Path(migrations.__file__).parent / "versions"
-    # Revision ids are the zero-padded file prefixes of one linear chain (0001, 0002, …).
-    head = max(p.name.split("_", 1)[0] for p in versions.glob("[0-9][0-9][0-9][0-9]_*.py"))
-    try:
-        connection = app.engine.connect()
-    except SQLAlchemyError as exc:
-        shown = app.engine.url.render_as_string(hide_password=True)
-        err_console.print(f"[red]✗[/] cannot connect to {shown}: {type(exc).__name__}")
+    status = schema_status(app.engine)
+    if status.error is not None:
+        err_console.print(f"[red]✗[/] cannot connect to {status.url}: {status.error}")
         err_console.print(
             "  fix: check DATABASE_URL / [database] url; `binfolio doctor`", markup=False
         )
-        raise typer.Exit(EXIT_CONFIG) from None
-    with connection:
-        try:
-            current = connection.execute(text("select version_num from alembic_version")).scalar()
-        except SQLAlchemyError:  # no alembic_version table: an empty database
-            current = None
-    if current != head:
+        raise typer.Exit(EXIT_CONFIG)
+    if not status.ok:
         err_console.print(
-            f"[red]✗[/] the database is at migration {current or '(empty)'}, binfolio needs "
-            f"{head}: run `binfolio db upgrade` (or `binfolio init` for a new database)"
+            f"[red]✗[/] the database is at migration {status.current or '(empty)'}, binfolio "
+            f"needs {status.head}: run `binfolio db upgrade` (or `binfolio init` for a new "
+            "database)"
         )
         raise typer.Exit(EXIT_CONFIG)

@@ -134,9 +134,9 @@ def _show_report(running: Demo) -> None:
     from binfolio.entrypoints.demo import now_of
     from binfolio.services.report.figures import build_report
 
-    with running.session_factory() as session:
+    with running.storage.report_source() as source:
         period = resolve(preset="all", since=None, until=None, now=now_of(running))
-        print_table(build_report(session, period), console)
+        print_table(build_report(source, period), console)
 
 
 def register(app: typer.Typer) -> None:

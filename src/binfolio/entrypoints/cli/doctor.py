@@ -20,6 +20,9 @@ _ICONS = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}
 
 def doctor(ctx: typer.Context) -> None:
     """Check configuration, file permissions, the database and every account; list fixes."""
+    from binfolio.adapters.storage.account_repo import AccountRepo
+    from binfolio.adapters.storage.database import make_engine, make_session_factory
+    from binfolio.adapters.storage.schema import schema_status
     from binfolio.bootstrap import environment
     from binfolio.config import default_config_path
     from binfolio.config_load import ConfigError, load_settings
@@ -37,10 +40,14 @@ def doctor(ctx: typer.Context) -> None:
         raise typer.Exit(EXIT_FAILED) from None
 
     results += checks.check_files(settings, path, Path.cwd())
-    database = checks.check_database(settings)
-    results += database
-    database_ok = all(r.status is not CheckStatus.FAIL for r in database)
-    account_results, resolved = checks.check_accounts(settings, environ, database_ok)
+    engine = make_engine(settings.database_url, connect_timeout_s=5)
+    try:
+        status = schema_status(engine)
+        results += checks.check_database(status)
+        store = AccountRepo(make_session_factory(engine)) if status.ok else None
+        account_results, resolved = checks.check_accounts(settings, environ, store)
+    finally:
+        engine.dispose()
     results += account_results
     results += asyncio.run(_check_keys(settings, resolved))
     _print(results)

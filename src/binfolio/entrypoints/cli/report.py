@@ -73,8 +73,8 @@ def report(
     with opened(ctx, log_to_file=False) as app:
         require_schema(app)
         try:
-            with app.session_factory() as session:
-                result = build_report(session, chosen, account)
+            with app.storage.report_source() as source:
+                result = build_report(source, chosen, account)
         except UnknownAccountError as exc:
             err_console.print(f"[red]✗[/] {exc}")
             raise typer.Exit(EXIT_CONFIG) from None

@@ -11,14 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import SecretStr
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from binfolio.adapters.secret_box import SecretBox, SecretBoxError, mask, unsafe_permissions
-from binfolio.adapters.storage.database import transaction
-from binfolio.adapters.storage.models import AccountRow
 from binfolio.config import WALLETS, AccountSettings, BenchmarkSettings, Settings
 from binfolio.config_load import ConfigProblem
 
@@ -47,8 +44,30 @@ class AccountExistsError(Exception):
     """An account of that name is stored already."""
 
 
+class AccountStore(Protocol):
+    """Accounts with credentials stored encrypted (``adapters.storage.account_repo``)."""
+
+    def stored_credentials(self) -> dict[str, tuple[bytes, bytes]]:
+        """Name → (encrypted key, encrypted secret)."""
+        ...
+
+    def stored_listing(self) -> list[tuple[str, str]]:
+        """(name, masked key), by name."""
+        ...
+
+    def store_credentials(
+        self, name: str, key: bytes, secret: bytes, masked: str, now: datetime
+    ) -> bool:
+        """Store them; False when the account has stored credentials already."""
+        ...
+
+    def forget_credentials(self, name: str) -> bool:
+        """Drop them; False when there were none."""
+        ...
+
+
 def add_account(
-    factory: sessionmaker[Session],
+    store: AccountStore,
     box: SecretBox,
     name: str,
     api_key: SecretStr,
@@ -60,32 +79,22 @@ def add_account(
     Raises:
         AccountExistsError: when an account of that name already has stored credentials.
     """
-    with transaction(factory) as session:
-        row = session.scalar(select(AccountRow).where(AccountRow.name == name))
-        if row is not None and row.api_secret_encrypted is not None:
-            raise AccountExistsError(f"account {name!r} is stored already; remove it first")
-        if row is None:
-            row = AccountRow(name=name, created_at=now)
-            session.add(row)
-        row.api_key_encrypted = box.encrypt(api_key)
-        row.api_secret_encrypted = box.encrypt(api_secret)
-        row.api_key_masked = mask(api_key.get_secret_value())
-    return AccountListing(name, "database (encrypted)", row.api_key_masked)
+    masked = mask(api_key.get_secret_value())
+    stored = store.store_credentials(
+        name, box.encrypt(api_key), box.encrypt(api_secret), masked, now
+    )
+    if not stored:
+        raise AccountExistsError(f"account {name!r} is stored already; remove it first")
+    return AccountListing(name, "database (encrypted)", masked)
 
 
-def remove_account(factory: sessionmaker[Session], name: str) -> bool:
+def remove_account(store: AccountStore, name: str) -> bool:
     """Forget a stored account's credentials (its history stays). False when unknown."""
-    with transaction(factory) as session:
-        row = session.scalar(select(AccountRow).where(AccountRow.name == name))
-        if row is None or row.api_secret_encrypted is None:
-            return False
-        row.api_key_encrypted = row.api_secret_encrypted = None
-        row.api_key_masked = None
-    return True
+    return store.forget_credentials(name)
 
 
 def list_accounts(
-    settings: Settings, factory: sessionmaker[Session], environ: Mapping[str, str]
+    settings: Settings, store: AccountStore, environ: Mapping[str, str]
 ) -> list[AccountListing]:
     """Every account binfolio would collect, with masked keys only."""
     listings: list[AccountListing] = []
@@ -93,12 +102,9 @@ def list_accounts(
     for account in settings.accounts:
         source, key = _describe_source(account, environ)
         listings.append(AccountListing(account.name, source, key))
-    with factory() as session:
-        for row in session.scalars(select(AccountRow).order_by(AccountRow.name)):
-            if row.name not in configured and row.api_secret_encrypted is not None:
-                listings.append(
-                    AccountListing(row.name, "database (encrypted)", row.api_key_masked or "")
-                )
+    for name, masked in store.stored_listing():
+        if name not in configured:
+            listings.append(AccountListing(name, "database (encrypted)", masked))
     return listings
 
 
@@ -113,18 +119,18 @@ def _describe_source(account: AccountSettings, environ: Mapping[str, str]) -> tu
 
 def resolve_accounts(
     settings: Settings,
-    factory: sessionmaker[Session] | None,
+    store: AccountStore | None,
     environ: Mapping[str, str],
     *,
     only: frozenset[str] = frozenset(),
 ) -> tuple[list[ResolvedAccount], list[ConfigProblem]]:
     """Credentials for every account (or those in ``only``), and what stops the others.
 
-    With ``factory`` None (database unreachable) only keys from variables and files are resolved.
+    With ``store`` None (database unreachable) only keys from variables and files are resolved.
     """
     resolved: list[ResolvedAccount] = []
     problems: list[ConfigProblem] = []
-    rows = _stored_rows(factory) if factory is not None else {}
+    rows = store.stored_credentials() if store is not None else {}
     box: SecretBox | None = None
     names = [a.name for a in settings.accounts] + [
         n for n in rows if n not in {a.name for a in settings.accounts}
@@ -179,14 +185,6 @@ def resolve_accounts(
             )
         )
     return resolved, problems
-
-
-def _stored_rows(factory: sessionmaker[Session]) -> dict[str, tuple[bytes, bytes]]:
-    with factory() as session:
-        rows = session.execute(
-            select(AccountRow.name, AccountRow.api_key_encrypted, AccountRow.api_secret_encrypted)
-        ).all()
-    return {name: (k, s) for name, k, s in rows if k is not None and s is not None}
 
 
 def _read(

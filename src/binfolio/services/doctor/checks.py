@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from typing import TYPE_CHECKING
 
 from binfolio.adapters.secret_box import SecretBox, SecretBoxError, unsafe_permissions
-from binfolio.adapters.storage.database import current_revision, head_revision, make_engine
-from binfolio.adapters.storage.database import make_session_factory as _factory
 from binfolio.config import Settings
-from binfolio.services.accounts.registry import ResolvedAccount, resolve_accounts
+from binfolio.services.accounts.registry import AccountStore, ResolvedAccount, resolve_accounts
 from binfolio.services.doctor.results import CheckResult
 from binfolio.services.ports import Exchange
+
+if TYPE_CHECKING:
+    from binfolio.adapters.storage.schema import SchemaStatus
 
 
 def check_files(settings: Settings, config_path: Path | None, cwd: Path) -> list[CheckResult]:
@@ -45,40 +44,31 @@ def check_files(settings: Settings, config_path: Path | None, cwd: Path) -> list
     return results
 
 
-def check_database(settings: Settings) -> list[CheckResult]:
+def check_database(status: SchemaStatus) -> list[CheckResult]:
     """The database answers and its schema is at the newest migration."""
-    engine = make_engine(settings.database_url, connect_timeout_s=5)
-    shown = engine.url.render_as_string(hide_password=True)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("select 1"))
-        current, head = current_revision(engine), head_revision(engine)
-    except SQLAlchemyError as exc:
-        cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-        reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    if status.error is not None:
         return [
             CheckResult.fail(
                 "database",
-                f"cannot connect to {shown}: {reason}",
+                f"cannot connect to {status.url}: {status.error}",
                 "check DATABASE_URL / [database] url, that the server runs and accepts "
                 "this user; `binfolio init` creates a local SQLite database",
             )
         ]
-    finally:
-        engine.dispose()
-    if current != head:
+    if not status.ok:
         return [
             CheckResult.fail(
                 "database",
-                f"{shown} is at migration {current or '(empty)'}, binfolio needs {head}",
+                f"{status.url} is at migration {status.current or '(empty)'}, binfolio needs "
+                f"{status.head}",
                 "run `binfolio db upgrade`",
             )
         ]
-    return [CheckResult.ok("database", f"{shown} reachable, schema at {head}")]
+    return [CheckResult.ok("database", f"{status.url} reachable, schema at {status.head}")]
 
 
 def check_accounts(
-    settings: Settings, environ: Mapping[str, str], database_ok: bool
+    settings: Settings, environ: Mapping[str, str], store: AccountStore | None
 ) -> tuple[list[CheckResult], list[ResolvedAccount]]:
     """Each account has a usable key and secret; the master key works if secrets are stored."""
     results: list[CheckResult] = []
@@ -88,13 +78,7 @@ def check_accounts(
             results.append(CheckResult.ok("master key", "present and valid"))
         except SecretBoxError as exc:
             results.append(CheckResult.fail("master key", str(exc).split(". Fix:")[0], exc.fix))
-    engine = make_engine(settings.database_url) if database_ok else None
-    try:
-        factory = _factory(engine) if engine is not None else None
-        resolved, problems = resolve_accounts(settings, factory, environ)
-    finally:
-        if engine is not None:
-            engine.dispose()
+    resolved, problems = resolve_accounts(settings, store, environ)
     for problem in problems:
         results.append(
             CheckResult.fail("account", f"{problem.key}: {problem.problem}", problem.fix)

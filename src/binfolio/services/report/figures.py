@@ -16,23 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from binfolio.adapters.storage.models import AccountRow, CashFlowRow, SnapshotRow
 from binfolio.domain.money import ZERO
 from binfolio.domain.performance import FlowAt, ValuePoint, modified_dietz
 from binfolio.domain.periods import Period
 from binfolio.domain.portfolio import AccountSeries, Summary, summarise_account, summarise_all
-from binfolio.services.report.data import (
-    BenchmarkPath,
-    Snapshots,
-    base_times,
-    load_benchmark_paths,
-    load_flows,
-    load_run_prices,
-    load_snapshots,
-)
+from binfolio.services.report.data import BenchmarkPath, ReportSource, Snapshots
 
 ALL = "all"
 
@@ -59,21 +47,23 @@ class Report:
     lines: list[ReportLine]
 
 
-def build_report(session: Session, period: Period, account: str | None = None) -> Report:
+def build_report(source: ReportSource, period: Period, account: str | None = None) -> Report:
     """Figures for every account with snapshots (or just ``account``), then all together.
 
     Raises:
         UnknownAccountError: when ``account`` is given but unknown.
     """
-    accounts = _accounts(session, account)
+    accounts = source.accounts(account)
+    if account is not None and not accounts:
+        raise UnknownAccountError(f"no account named {account!r} has been collected")
     ids = [account_id for account_id, _ in accounts]
-    bases = base_times(session, ids, period.since)
+    bases = source.base_times(ids, period.since)
     window_start = min(bases.values(), default=period.since)
-    snapshots = load_snapshots(session, ids, window_start, period.until)
-    paths = load_benchmark_paths(session, ids, period.until)
+    snapshots = source.snapshots(ids, window_start, period.until)
+    paths = source.benchmark_paths(ids, period.until)
     assets = {asset for path in paths.values() for asset in path.assets}
-    prices = load_run_prices(session, assets, window_start, period.until)
-    flows = load_flows(session, ids, window_start, period.until)
+    prices = source.run_prices(assets, window_start, period.until)
+    flows = source.flows(ids, window_start, period.until)
     lines: list[ReportLine] = []
     all_series: list[AccountSeries] = []
     for account_id, name in accounts:
@@ -90,20 +80,6 @@ def build_report(session: Session, period: Period, account: str | None = None) -
         all_series.append(series)
     lines.append(ReportLine(ALL, summarise_all(all_series)))
     return Report(period.since, period.until, lines)
-
-
-def _accounts(session: Session, account: str | None) -> list[tuple[int, str]]:
-    query = select(AccountRow.id, AccountRow.name).order_by(AccountRow.name)
-    if account is not None:
-        query = query.where(AccountRow.name == account)
-    else:
-        query = query.where(
-            select(SnapshotRow.id).where(SnapshotRow.account_id == AccountRow.id).exists()
-        )
-    found = [(i, n) for i, n in session.execute(query)]
-    if account is not None and not found:
-        raise UnknownAccountError(f"no account named {account!r} has been collected")
-    return found
 
 
 def _series(
@@ -172,7 +148,7 @@ class NavChange:
 
 
 def nav_change_net_of_flows(
-    session: Session, account_id: int, from_snapshot_id: int, to_snapshot_id: int
+    source: ReportSource, account_id: int, from_snapshot_id: int, to_snapshot_id: int
 ) -> NavChange:
     """The NAV change between two snapshots of one account, net of its cash flows.
 
@@ -180,14 +156,7 @@ def nav_change_net_of_flows(
         SnapshotMismatchError: when a snapshot is missing, of another account, or ``to`` is not
             later than ``from``.
     """
-    rows = {
-        snapshot_id: (account, taken_at, nav)
-        for snapshot_id, account, taken_at, nav in session.execute(
-            select(
-                SnapshotRow.id, SnapshotRow.account_id, SnapshotRow.taken_at, SnapshotRow.nav_usdt
-            ).where(SnapshotRow.id.in_([from_snapshot_id, to_snapshot_id]))
-        )
-    }
+    rows = source.snapshot_points([from_snapshot_id, to_snapshot_id])
     if from_snapshot_id not in rows or to_snapshot_id not in rows:
         raise SnapshotMismatchError(f"snapshot {from_snapshot_id} or {to_snapshot_id} not found")
     (from_account, start, from_nav), (to_account, end, to_nav) = (
@@ -202,11 +171,7 @@ def nav_change_net_of_flows(
         )
     flows: list[FlowAt] = []
     pending = 0
-    for time, kind, value in session.execute(
-        select(CashFlowRow.time, CashFlowRow.kind, CashFlowRow.value_usdt).where(
-            CashFlowRow.account_id == account_id, CashFlowRow.time > start, CashFlowRow.time <= end
-        )
-    ):
+    for time, kind, value in source.flows_between(account_id, start, end):
         if value is None:
             pending += 1
         else:
