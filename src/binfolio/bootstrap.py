@@ -162,6 +162,7 @@ def open_app(
     *,
     console: Console | None = None,
     log_to_file: bool = True,
+    console_level: str | None = None,
 ) -> App:
     """Load settings, install logging with redaction, and return the wired :class:`App`.
 
@@ -179,6 +180,7 @@ def open_app(
         backup_count=settings.logging.backup_count,
         redactor=redactor,
         console=console,
+        console_level=console_level,
         extra_handlers=[sink],
     )
     return App(

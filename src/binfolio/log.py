@@ -7,6 +7,7 @@ of ``signature=``, ``X-MBX-APIKEY`` header values, database passwords and PEM pr
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -103,10 +104,30 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class ConsoleHandler(RichHandler):
+    """The terminal's handler: one line per record; tracebacks go to the log file only.
+
+    A run of many accounts must stay readable: a failed account is one line with its reason,
+    and whoever needs the traceback finds it in the JSON log file (and the log table).
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info or record.exc_text:
+            record = copy.copy(record)
+            record.msg = f"{record.getMessage()} (traceback in the log file)"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        super().emit(record)
+
+
+def _level(name: str) -> int:
+    return logging.getLevelNamesMapping()[name]
+
+
 def setup_logging(
     *,
     level: str,
     file_path: Path | None,
+    console_level: str | None = None,
     max_bytes: int = 10_000_000,
     backup_count: int = 30,
     redactor: Redactor,
@@ -116,6 +137,8 @@ def setup_logging(
     """Install binfolio's handlers on the root logger (replacing ones a previous call installed).
 
     ``extra_handlers`` (e.g. the database log sink) get the same redaction as the others.
+    ``console_level`` raises the terminal's threshold above ``level`` for commands that print
+    their own summary (``snapshot``): the file and the log table still get everything.
     """
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
@@ -123,13 +146,17 @@ def setup_logging(
         handler.close()
     redacting = RedactingFilter(redactor)
 
-    rich_handler = RichHandler(
+    rich_handler = ConsoleHandler(
         console=console or Console(stderr=True),
         show_path=False,
         rich_tracebacks=False,  # rich tracebacks would print locals and unredacted frames
         markup=False,
     )
-    rich_handler.setLevel(level)
+    rich_handler.setLevel(
+        level
+        if level == "DEBUG" or console_level is None
+        else max(_level(level), _level(console_level))
+    )
     handlers: list[logging.Handler] = [rich_handler]
     if file_path is not None:
         file_path.parent.mkdir(parents=True, exist_ok=True)

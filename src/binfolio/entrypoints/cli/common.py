@@ -48,13 +48,20 @@ def print_problems(problems: list[ConfigProblem], title: str = "Configuration pr
         err_console.print(f"    [dim]fix:[/] {problem.fix}", highlight=False)
 
 
-def open_or_exit(ctx: typer.Context, *, log_to_file: bool = True) -> App:
+def open_or_exit(
+    ctx: typer.Context, *, log_to_file: bool = True, console_level: str | None = None
+) -> App:
     """The wired app, or exit 2 listing every configuration problem."""
     from binfolio.bootstrap import open_app
     from binfolio.config_load import ConfigError
 
     try:
-        app = open_app(config_path(ctx), console=err_console, log_to_file=log_to_file)
+        app = open_app(
+            config_path(ctx),
+            console=err_console,
+            log_to_file=log_to_file,
+            console_level=console_level,
+        )
     except ConfigError as exc:
         print_problems(exc.problems)
         raise typer.Exit(EXIT_CONFIG) from None
@@ -74,9 +81,11 @@ def accounts_or_exit(app: App, only: frozenset[str] = frozenset()) -> list[Resol
 
 
 @contextmanager
-def opened(ctx: typer.Context, *, log_to_file: bool = True) -> Iterator[App]:
+def opened(
+    ctx: typer.Context, *, log_to_file: bool = True, console_level: str | None = None
+) -> Iterator[App]:
     """``with opened(ctx) as app:`` — opens the app and always releases the database."""
-    app = open_or_exit(ctx, log_to_file=log_to_file)
+    app = open_or_exit(ctx, log_to_file=log_to_file, console_level=console_level)
     try:
         yield app
     finally:

@@ -46,7 +46,8 @@ def snapshot(
     # httpx logs every request at INFO; the run's own summary says what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    with opened(ctx) as app:
+    # The run prints its own summary and one line per problem; INFO lines go to the log file.
+    with opened(ctx, console_level="WARNING") as app:
         require_schema(app)
         accounts = accounts_or_exit(app, frozenset(account))
         if not accounts:
@@ -141,7 +142,8 @@ def _print_summary(result: RunResult) -> None:
     )
     console.print(
         f"binfolio snapshot {result.run_id[:8]} · {result.started_at:%Y-%m-%d %H:%M:%S} UTC: "
-        f"{shown}; total NAV {_money(total)} USDT (`--json` lists every account)"
+        f"{shown}; total NAV {_money(total)} USDT (`--json` lists every account)",
+        highlight=False,
     )
 
 
