@@ -18,12 +18,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from binfolio.adapters.secret_box import write_private_file
-from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
 from binfolio.adapters.storage.account_repo import AccountRepo
+from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
 from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.config import Settings
 from binfolio.config_load import load_settings
 from binfolio.domain.clock import Clock, from_ms, to_ms, utc_now
+from binfolio.errors import BinfolioError
 from binfolio.services.accounts.registry import ResolvedAccount, resolve_accounts
 from binfolio.services.collect.results import RunResult
 from binfolio.simulator.demo import DEMO_BALANCES
@@ -38,7 +39,7 @@ HOUR = timedelta(hours=1)
 DEMO_MARKER = ".binfolio-demo"
 
 
-class DemoDirectoryError(Exception):
+class DemoDirectoryError(BinfolioError):
     """The demo directory holds something the demo did not make; it is never wiped."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
@@ -23,8 +24,28 @@ if TYPE_CHECKING:
     from binfolio.services.benchmark.update import BenchmarkUpdate
     from binfolio.services.report.figures import Report
 
-FORMATS = ("table", "json", "csv")
-PERIODS = ("24h", "7d", "30d", "90d", "ytd", "1y", "all")
+
+
+class Format(StrEnum):
+    """What `binfolio report` prints."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+class Preset(StrEnum):
+    """The `--period` presets (``domain.periods``)."""
+
+    H24 = "24h"
+    D7 = "7d"
+    D30 = "30d"
+    D90 = "90d"
+    YTD = "ytd"
+    Y1 = "1y"
+    ALL = "all"
+
+
 COLUMNS = (
     "NAV",
     "Benchmark",
@@ -51,10 +72,8 @@ def report(
     until: str | None = typer.Option(
         None, "--until", help="End: a date (that whole day) or an ISO time; default now."
     ),
-    period: str | None = typer.Option(
-        None, "--period", help=f"A preset instead of --since: {', '.join(PERIODS)}."
-    ),
-    output: str = typer.Option("table", "--format", help="table, json or csv."),
+    period: Preset | None = typer.Option(None, "--period", help="A preset instead of --since."),
+    output: Format = typer.Option(Format.TABLE, "--format", help="How to print the report."),
 ) -> None:
     """NAV against the money-matched benchmark, with TWR, alpha, drawdown, volatility, Sharpe."""
     from binfolio.domain.clock import utc_now
@@ -62,9 +81,6 @@ def report(
     from binfolio.services.report.figures import UnknownAccountError, build_report
     from binfolio.services.report.render import report_csv, report_json
 
-    if output not in FORMATS:
-        err_console.print(f"[red]✗[/] --format {output!r}: choose table, json or csv")
-        raise typer.Exit(EXIT_CONFIG)
     try:
         chosen = resolve(preset=period, since=since, until=until, now=utc_now())
     except PeriodError as exc:

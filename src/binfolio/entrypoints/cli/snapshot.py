@@ -1,4 +1,4 @@
-"""`binfolio snapshot`: one collection run now, as a table or DESIGN.md's JSON object.
+"""`binfolio snapshot`: one collection run now, as a table or the JSON object of docs/architecture.md.
 
 Exit codes: 0 every account complete, 1 any partial or failed, 2 bad configuration.
 """
@@ -81,11 +81,14 @@ async def _run(app: App, accounts: list[ResolvedAccount], *, progress: bool) -> 
 
 
 def _money(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+    from binfolio.domain.money import shown
+
+    return shown(value)
 
 
 def print_run_table(result: RunResult) -> None:
     """The run as a rich table, then each account's errors and the run's counters."""
+    from binfolio.domain.snapshot import WALLET_GROUPS
     from binfolio.entrypoints.cli.tables import FigureTable, fitted
 
     rows = []
@@ -95,7 +98,7 @@ def print_run_table(result: RunResult) -> None:
         cells = [
             f"[{style}]{account.status.value}[/]",
             _money(account.nav_usdt),
-            *(_money(totals.get(g)) for g in ("spot", "funding", "earn", "futures")),
+            *(_money(totals.get(g)) for g in WALLET_GROUPS),
             ", ".join(account.unpriced) or "—",
             f"{account.duration_ms / 1000:.2f} s",
         ]

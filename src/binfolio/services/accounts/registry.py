@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from binfolio.adapters.secret_box import SecretBox, SecretBoxError, mask, unsafe_permissions
 from binfolio.config import WALLETS, AccountSettings, BenchmarkSettings, Settings
 from binfolio.config_load import ConfigProblem
+from binfolio.errors import BinfolioError
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class AccountListing:
     masked_key: str
 
 
-class AccountExistsError(Exception):
+class AccountExistsError(BinfolioError):
     """An account of that name is stored already."""
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from binfolio.config import Settings
 from binfolio.domain.clock import Clock, utc_now
+from binfolio.domain.money import shown
 from binfolio.services.accounts.registry import ResolvedAccount
 from binfolio.services.collect.options import AccountTarget, CollectOptions
 from binfolio.services.collect.results import AccountResult, RunResult
@@ -77,7 +78,7 @@ def _log_outcome(result: RunResult) -> None:
     """One line per account (the log table and file keep what each run did), warnings for errors."""
     for account in result.accounts:
         extra = {"run_id": result.run_id, "account": account.account}
-        nav = "—" if account.nav_usdt is None else f"{account.nav_usdt:.2f} USDT"
+        nav = f"{shown(account.nav_usdt)} USDT"
         log.info(
             "snapshot %s: %s %s, NAV %s, %d requests, weight %d, %.2f s",
             result.run_id[:8],

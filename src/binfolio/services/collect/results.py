@@ -1,6 +1,6 @@
 """What a collection run returns: per-account results and the run, and their JSON shape.
 
-The JSON is the public ``binfolio snapshot --json`` object of DESIGN.md; money is a decimal
+The JSON is the public ``binfolio snapshot --json`` object (docs/architecture.md, "Public interfaces"); money is a decimal
 string, never a float.
 """
 
@@ -91,7 +91,7 @@ class RunResult:
         return all(a.status is SnapshotStatus.COMPLETE for a in self.accounts)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``binfolio snapshot --json`` object (DESIGN.md), plus run-level fields."""
+        """The ``binfolio snapshot --json`` object (docs/architecture.md), plus run-level fields."""
         return {
             "run_id": self.run_id,
             "started_at": self.started_at.isoformat(),

@@ -17,7 +17,7 @@ from binfolio.services.collect.options import AccountTarget
 from binfolio.services.doctor.results import CheckResult
 from binfolio.services.ports import AccountReader, Exchange, MarketReader
 
-MAX_SKEW_MS = 1000  # Binance rejects a timestamp 1 s ahead of its clock (contract §2.3)
+MAX_SKEW_MS = 1000  # Binance rejects a timestamp 1 s ahead of its clock (docs/binance.md, "Timing")
 _NEW_KEY = (
     "create a new key on Binance (API Management) with only 'Enable Reading' ticked, "
     "and give it to binfolio"

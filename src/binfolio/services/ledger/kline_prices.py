@@ -1,7 +1,7 @@
 """1-minute kline closes, fetched at most once per symbol and minute and kept in ``kline_prices``.
 
 Flows and rebalances are priced at "the close of the 1-minute kline containing the time"
-(DESIGN.md). A close is final only once the minute is over, so we ask Binance for two klines
+(docs/performance.md). A close is final only once the minute is over, so we ask Binance for two klines
 from the minute: a second one proves the first has closed. Only final closes are cached; a minute
 that is still open answers :data:`PENDING`, and the caller tries again on its next run.
 

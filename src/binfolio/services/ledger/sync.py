@@ -1,6 +1,6 @@
 """The cash-flow ledger: read Binance's deposit and withdrawal history into ``cash_flows``.
 
-Every run re-reads an overlapping window instead of advancing a high-water mark (field notes B5):
+Every run re-reads an overlapping window instead of advancing a high-water mark:
 a deposit still pending at one run has an ``insertTime`` before that run and would never be read
 again otherwise. The window reaches back ``overlap`` (default 7 days) before the end of the last
 window read, so an outage longer than the overlap is caught up too; the first run reads back to

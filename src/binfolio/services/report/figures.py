@@ -5,7 +5,7 @@ flows: one each for all requested accounts), as plain tuples, because a year of 
 ten accounts is 87,600 snapshots and the report must stay interactive.
 
 The benchmark value at a snapshot is the units after the last benchmark event at or before it,
-at that snapshot's run prices (DESIGN.md: "B(t) at a snapshot uses that snapshot's prices").
+at that snapshot's run prices (docs/performance.md, "Benchmark value at a snapshot").
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from binfolio.domain.money import ZERO
 from binfolio.domain.performance import FlowAt, ValuePoint, modified_dietz
 from binfolio.domain.periods import Period
 from binfolio.domain.portfolio import AccountSeries, Summary, summarise_account, summarise_all
+from binfolio.errors import BinfolioError
 from binfolio.services.report.data import BenchmarkPath, ReportSource, Snapshots
 
 ALL = "all"
 
 
-class UnknownAccountError(LookupError):
+class UnknownAccountError(BinfolioError, LookupError):
     """The report was asked for an account binfolio has no record of."""
 
 
@@ -126,7 +127,7 @@ def _series(
     return series, warnings
 
 
-class SnapshotMismatchError(LookupError):
+class SnapshotMismatchError(BinfolioError, LookupError):
     """The snapshots asked for do not exist, belong to another account, or are out of order."""
 
 

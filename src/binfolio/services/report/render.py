@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
-from binfolio.domain.money import fmt
+from binfolio.domain.money import cents, ratio_text
 from binfolio.domain.portfolio import Summary
 from binfolio.services.report.figures import Report, ReportLine
-
-CENT = Decimal("0.01")
-RATIO_QUANTUM = Decimal("1e-10")
 
 COLUMNS = (
     "account",
@@ -38,19 +35,13 @@ COLUMNS = (
 
 
 def money(value: Decimal | None) -> str | None:
-    """``"10250.40"``: cents, banker's rounding, never ``"-0.00"``."""
-    if value is None:
-        return None
-    rounded = value.quantize(CENT, rounding=ROUND_HALF_EVEN)
-    return format(rounded if rounded != 0 else abs(rounded), "f")
+    """``"10250.40"`` (``domain.money.cents``), None when unknown."""
+    return None if value is None else cents(value)
 
 
 def ratio(value: Decimal | None) -> str | None:
-    """``"0.05"``: a fraction to 10 decimals, trailing zeros dropped."""
-    if value is None:
-        return None
-    rounded = value.quantize(RATIO_QUANTUM, rounding=ROUND_HALF_EVEN)
-    return fmt(rounded) if rounded != 0 else "0"
+    """``"0.05"`` (``domain.money.ratio_text``), None when unknown."""
+    return None if value is None else ratio_text(value)
 
 
 def line_json(line: ReportLine) -> dict[str, Any]:
@@ -77,7 +68,7 @@ def line_json(line: ReportLine) -> dict[str, Any]:
 
 
 def report_json(report: Report) -> dict[str, Any]:
-    """``{"since", "until", "accounts": [...]}`` as DESIGN.md defines it."""
+    """``{"since", "until", "accounts": [...]}`` as docs/performance.md documents it."""
     return {
         "since": report.since.isoformat() if report.since else None,
         "until": report.until.isoformat(),
