@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from binfolio.adapters.secret_box import write_private_file
 from binfolio.adapters.storage.account_repo import AccountRepo
 from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
@@ -84,11 +82,6 @@ class Demo:
     accounts: list[ResolvedAccount]
     storage: SqlStorage
     """The demo database; one engine for the demo's whole life."""
-
-    @property
-    def session_factory(self) -> sessionmaker[Session]:
-        """Sessions on the demo database."""
-        return self.storage.factory
 
     def market_clock(self) -> Clock:
         """Our clock follows the simulated market, so snapshot times match its prices."""

@@ -43,6 +43,22 @@ class Db(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class SchemaStatus:
+    """Where the database stands (``adapters.storage.schema``); ``error`` when unreachable."""
+
+    url: str
+    """The URL with its password hidden."""
+    head: str
+    current: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Reachable and at the newest migration."""
+        return self.error is None and self.current == self.head
+
+
 # --- the cash-flow ledger -------------------------------------------------------------------
 
 

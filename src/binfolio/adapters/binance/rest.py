@@ -21,7 +21,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from binfolio.adapters.binance import errors
+from binfolio.adapters.binance import translate
 from binfolio.adapters.binance.endpoints import USED_WEIGHT_HEADERS, Endpoint, Pool
 from binfolio.adapters.binance.errors import (
     BinanceBannedError,
@@ -148,10 +148,10 @@ class RestCore:
         else:
             self.stats.weight += endpoint.weight
         try:
-            response = await errors.send(self._http, request, endpoint.name)
+            response = await translate.send(self._http, request, endpoint.name)
             self._limiter.observe(key, _used_weight(response, endpoint))
-            errors.check(response, endpoint.name, self._clock())
-            return errors.decode_json(response, endpoint.name)
+            translate.check(response, endpoint.name, self._clock())
+            return translate.decode_json(response, endpoint.name)
         except BinanceBannedError as exc:
             self._limiter.ban(exc)
             self.stats.errors.append(str(exc))

@@ -8,29 +8,13 @@ linear chain (0001, 0002, …).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from binfolio.adapters.storage import migrations
-
-
-@dataclass(frozen=True)
-class SchemaStatus:
-    """Where the database stands; ``error`` is set when it cannot be reached."""
-
-    url: str
-    """The URL with its password hidden."""
-    head: str
-    current: str | None = None
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Reachable and at the newest migration."""
-        return self.error is None and self.current == self.head
+from binfolio.services.ports import SchemaStatus
 
 
 def head_revision() -> str:

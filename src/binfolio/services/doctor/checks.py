@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from binfolio.adapters.secret_box import SecretBox, SecretBoxError, unsafe_permissions
 from binfolio.config import Settings
 from binfolio.services.accounts.registry import AccountStore, ResolvedAccount, resolve_accounts
 from binfolio.services.doctor.results import CheckResult
-from binfolio.services.ports import Exchange
-
-if TYPE_CHECKING:
-    from binfolio.adapters.storage.schema import SchemaStatus
+from binfolio.services.ports import Exchange, SchemaStatus
 
 
 def check_files(settings: Settings, config_path: Path | None, cwd: Path) -> list[CheckResult]:
