@@ -7,7 +7,6 @@ Without a server the PostgreSQL variants skip on a laptop, but fail when ``CI=tr
 
 from __future__ import annotations
 
-import asyncio.base_events
 import logging
 import os
 import uuid
@@ -21,67 +20,8 @@ from binfolio.adapters.storage.database import make_engine, upgrade
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
-# Every event loop the tests create runs in asyncio's debug mode (pytest-asyncio's
-# ``asyncio_debug`` in pyproject.toml; PYTHONASYNCIODEBUG for loops made by the code itself), which logs each callback that
-# holds the loop longer than ``slow_callback_duration``; :func:`_no_slow_callbacks` fails the
-# test on any such line from the test's own loop. A blocking database call on an async path
-# (the `binfolio snapshot` hang at 16 accounts) is what this catches. 250 ms: a blocking call
-# holds the loop for seconds, while on a busy 2-core CI machine (xdist workers, simulator
-# threads) an innocent callback of 30 ms of CPU was seen to take over 100 ms of wall time.
-os.environ["PYTHONASYNCIODEBUG"] = "1"
-SLOW_CALLBACK_S = float(os.environ.get("BINFOLIO_TEST_SLOW_CALLBACK_S", "0.25"))
-
-
-class _SlowCallbacks(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.seen: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        # Only the test's loop: servers started in threads (the simulator) have loops of their
-        # own. And only tasks the code under test made (a run's accounts, a server's requests):
-        # a test body or fixture that sets up rows synchronously is not production code.
-        if record.threadName != "MainThread" or "took" not in message:
-            return
-        if any(mark in message for mark in _TEST_TASKS):
-            return
-        self.seen.append(message)
-
-
-# How asyncio names the tasks of a test function and of pytest-asyncio's fixture wrappers.
-_TEST_TASKS = ("coro=<test_", "_async_fixture_wrapper", "_asyncgen_fixture_wrapper")
-
-
-def _loop_init_with_threshold() -> None:
-    """Every loop created from now on reports callbacks slower than ``SLOW_CALLBACK_S``."""
-    original_init = asyncio.base_events.BaseEventLoop.__init__
-
-    def init(self: asyncio.base_events.BaseEventLoop) -> None:
-        original_init(self)
-        self.slow_callback_duration = SLOW_CALLBACK_S
-
-    asyncio.base_events.BaseEventLoop.__init__ = init  # type: ignore[method-assign]
-
-
-_loop_init_with_threshold()
-
-
-@pytest.fixture(autouse=True)
-def _no_slow_callbacks() -> Iterator[None]:
-    """Fail a test whose event loop ran one callback for longer than ``SLOW_CALLBACK_S``."""
-    handler = _SlowCallbacks()
-    logger = logging.getLogger("asyncio")
-    logger.addHandler(handler)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-    if handler.seen:
-        pytest.fail(
-            "the event loop was blocked (asyncio debug mode, threshold "
-            f"{SLOW_CALLBACK_S * 1000:.0f} ms):\n" + "\n".join(handler.seen[:5])
-        )
+# Fails a test whose code blocks an event loop (asyncio debug mode; see the module).
+pytest_plugins = ["tests.loop_guard"]
 
 
 def postgres_url() -> str:
