@@ -48,6 +48,7 @@ class App:
     log_sink: DatabaseLogSink | None = None
     _engine: Engine | None = field(default=None, repr=False)
     _storage: SqlStorage | None = field(default=None, repr=False)
+    _limiter: WeightLimiter | None = field(default=None, repr=False)
 
     @property
     def db_sizing(self) -> DbSizing:
@@ -73,20 +74,33 @@ class App:
         """Every repository, and the worker threads async code calls them through."""
         if self._storage is None:
             self._storage = SqlStorage(
-                make_session_factory(self.engine), DbRunner(self.db_sizing.threads)
+                make_session_factory(self.engine),
+                DbRunner(self.db_sizing.threads),
+                outbox=self.settings.sheets.enabled,
             )
         return self._storage
+
+    @property
+    def limiter(self) -> WeightLimiter:
+        """The process's one weight limiter: Binance counts weight per IP and minute, so every
+        run and key check of a long-lived process (``serve``) books into the same one."""
+        if self._limiter is None:
+            from binfolio.adapters.binance.limiter import WeightLimiter
+
+            self._limiter = WeightLimiter()
+        return self._limiter
 
     def exchange(
         self,
         accounts: int,
         *,
-        limiter: WeightLimiter | None = None,
         clock: Clock = utc_now,
         retry: RetryPolicy | None = None,
     ) -> BinanceExchange:
-        """Pools, limiter and time offset for a run over ``accounts`` accounts."""
-        return make_exchange(self.settings, accounts, limiter=limiter, clock=clock, retry=retry)
+        """Pools and time offset for a run over ``accounts`` accounts, on :attr:`limiter`."""
+        return make_exchange(
+            self.settings, accounts, limiter=self.limiter, clock=clock, retry=retry
+        )
 
     def accounts(self, only: frozenset[str] = frozenset()) -> list[ResolvedAccount]:
         """Resolve account credentials and register them with the redactor.
@@ -195,9 +209,11 @@ def open_app(
 def known_secrets(settings: Settings, environ: Mapping[str, str]) -> list[str]:
     """Every secret the configuration names, for the log redactor."""
     secrets: list[str] = []
-    for value in (settings.master_key, settings.webhook.secret):
+    for value in (settings.master_key, settings.webhook.secret, settings.dashboard.token):
         if value is not None:
             secrets.append(value.get_secret_value())
+    # Apprise URLs carry bot tokens and passwords: the whole URL is the secret.
+    secrets += [url.get_secret_value() for url in settings.alerts.urls]
     for account in settings.accounts:
         for variable in (account.api_key_env, account.api_secret_env):
             if variable and environ.get(variable):

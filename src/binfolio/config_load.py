@@ -15,9 +15,16 @@ from typing import Any
 
 from dotenv import dotenv_values
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    TomlConfigSettingsSource,
+)
 
 from binfolio.config import Settings, default_config_path
+from binfolio.errors import BinfolioError
 
 # Seed-compatible variables (seeds 000–004) → dotted settings keys.
 SEED_VARIABLES = {
@@ -43,26 +50,12 @@ class ConfigProblem:
         return f"{self.key}: {self.problem}. Fix: {self.fix}"
 
 
-class ConfigError(Exception):
+class ConfigError(BinfolioError):
     """The configuration cannot be used; ``problems`` says why, each with its fix."""
 
     def __init__(self, problems: list[ConfigProblem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
-
-
-class _MappingSource(PydanticBaseSettingsSource):
-    """A settings source over an already-parsed nested dict (TOML file or seed variables)."""
-
-    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
-        super().__init__(settings_cls)
-        self._data = data
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return self._data.get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return dict(self._data)
 
 
 class _EnvSource(EnvSettingsSource):
@@ -83,25 +76,6 @@ def read_dotenv(directory: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
     return {k: v for k, v in dotenv_values(path).items() if v is not None}
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse the TOML config file.
-
-    Raises:
-        ConfigError: when the file is missing or is not valid TOML.
-    """
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError as exc:
-        raise ConfigError(
-            [ConfigProblem(str(path), "the config file does not exist", "run `binfolio init`")]
-        ) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            [ConfigProblem(str(path), f"is not valid TOML ({exc})", "correct the syntax")]
-        ) from exc
 
 
 def _seed_values(variables: Mapping[str, str]) -> dict[str, Any]:
@@ -135,7 +109,11 @@ def load_settings(
     directory = cwd or Path.cwd()
     dotenv = read_dotenv(directory)
     path = config_path or default_config_path(env)
-    toml_data = read_toml(path) if path else {}
+    if path is not None and not path.expanduser().is_file():
+        # pydantic-settings skips a missing TOML file; a file the user named must exist.
+        raise ConfigError(
+            [ConfigProblem(str(path), "the config file does not exist", "run `binfolio init`")]
+        )
     variables = {**dotenv, **env}  # the real environment beats .env
     seed = _seed_values(variables)
 
@@ -152,15 +130,19 @@ def load_settings(
             return (
                 init_settings,
                 _EnvSource(settings_cls, env),
-                _MappingSource(settings_cls, seed),
-                # .env is read as an environment of its own: pydantic's dotenv source would
-                # reject the seed variables (BINANCE_API_KEY, …) that .env.example documents.
+                InitSettingsSource(settings_cls, seed),
+                # .env is read once (python-dotenv) and used twice: as an environment of its
+                # own here, and for the seed variables and account keys it may hold.
                 _EnvSource(settings_cls, dotenv),
-                _MappingSource(settings_cls, toml_data),
+                TomlConfigSettingsSource(settings_cls, toml_file=path),
             )
 
     try:
         settings: Settings = _Loaded()
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            [ConfigProblem(str(path), f"is not valid TOML ({exc})", "correct the syntax")]
+        ) from exc
     except ValidationError as exc:
         raise ConfigError([_problem_of(error, path) for error in exc.errors()]) from exc
 

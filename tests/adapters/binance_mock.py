@@ -28,7 +28,7 @@ def fixed_clock() -> datetime:
 
 
 def signature_ok(request: httpx.Request) -> bool:
-    """Recompute the HMAC over query + body without the signature pair (contract §2.2)."""
+    """Recompute the HMAC over query + body without the signature pair (docs/binance.md)."""
     raw = request.url.query.decode() + request.content.decode()
     payload, _, sent = raw.rpartition("&signature=")
     expected = hmac.new(API_SECRET.encode(), payload.encode(), hashlib.sha256).hexdigest()

@@ -27,8 +27,8 @@ def test_signature_matches_the_spot_docs_vector() -> None:
 
 
 def test_signature_over_query_and_body_joins_them_without_separator() -> None:
-    # Binance's "Example 3". The contract §2.2 quotes it with symbol=BTCUSDT, but the published
-    # signature is over symbol=LTCBTC (checked: BTCUSDT gives dfe1134e…).
+    # Binance's "Example 3". Some copies of it show symbol=BTCUSDT, but the published signature
+    # is over symbol=LTCBTC (checked: BTCUSDT gives dfe1134e…).
     query = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC"
     body = "quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"
     assert sign(DOC_SECRET, query + body) == (

@@ -36,8 +36,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
 from binfolio.adapters.storage.account_repo import AccountRepo
+from binfolio.adapters.storage.database import make_engine, make_session_factory, upgrade
 from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.bootstrap import make_exchange
 from binfolio.config import Settings

@@ -1,4 +1,4 @@
-"""The documented example responses of ``binance-api-contract.md`` (§4–§6), as Python data.
+"""The example responses of Binance's docs for the endpoints we serve, as Python data.
 
 Contract tests check the simulator's answers against these: every documented field present,
 with the same JSON type. (Values differ; each test asserts its own real values.)

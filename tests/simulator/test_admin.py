@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import httpx
 
-from binfolio.simulator import SimulatorConfig, create_app
+from binfolio.simulator import Limits, SimulatorConfig, create_app
+from binfolio.simulator.faults import FaultRule
+from binfolio.simulator.routes.admin.schemas import FaultRuleIn, LimitsIn
 from tests.simulator.helpers import START_MS, Sim
 
 
@@ -89,3 +93,77 @@ async def test_permissions_can_be_changed_later(sim: Sim) -> None:
     response = await sim.signed("GET", "/fapi/v2/balance", keys)
 
     assert response.json()["code"] == -2015
+
+
+async def test_bad_bodies_name_every_wrong_field_before_anything_changes(sim: Sim) -> None:
+    await sim.account()
+
+    wrong = await sim.client.post(
+        "/_sim/deposits", json={"acount": "main", "coin": "BTC", "amount": "1e"}
+    )
+    not_json = await sim.client.post("/_sim/clock", content=b"{advance_ms: 5}")
+    not_object = await sim.client.post("/_sim/prices", json=["BTCUSDT", "1"])
+    negative = await sim.client.post("/_sim/accounts/main/balances", json={"spot": {"BTC": "-1"}})
+    bad_limit = await sim.client.get("/_sim/requests", params={"limit": "all"})
+
+    assert wrong.status_code == 400
+    assert wrong.json()["error"].split("; ") == [
+        "account: Field required",
+        "amount: Input should be a valid decimal",
+        "acount: is not a known key",
+    ]
+    assert (not_json.status_code, not_json.json()["error"].startswith("the body is not JSON")) == (
+        400,
+        True,
+    )
+    assert (not_object.status_code, not_object.json()["error"]) == (
+        400,
+        "body: Input should be a valid dictionary",
+    )
+    assert (negative.status_code, negative.json()["error"]) == (400, "spot.BTC: -1 is negative")
+    assert (bad_limit.status_code, "query.limit" in bad_limit.json()["error"]) == (400, True)
+    assert (await sim.admin("GET", "/accounts/main"))["deposits"] == []
+
+
+async def test_a_taken_api_key_is_a_conflict_and_an_unknown_account_is_not_found(sim: Sim) -> None:
+    keys = await sim.account()
+
+    taken = await sim.client.post("/_sim/accounts", json={"name": "b", "api_key": keys.api_key})
+    ghost = await sim.client.post("/_sim/accounts/ghost/balances", json={"spot": {"BTC": "1"}})
+
+    assert (taken.status_code, taken.json()["error"]) == (
+        409,
+        "api_key is already used by another account",
+    )
+    assert (ghost.status_code, ghost.json()["error"]) == (
+        404,
+        "no account 'ghost'; create it with POST /_sim/accounts",
+    )
+
+
+async def test_json_is_read_whatever_the_content_type_says(sim: Sim) -> None:
+    # `curl -d '{...}'` sends JSON labelled as a form; the admin API reads it all the same.
+    response = await sim.client.post(
+        "/_sim/clock",
+        content=b'{"advance_ms": 60000}',
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    assert (response.status_code, response.json()["now_ms"]) == (200, START_MS + 60000)
+
+
+async def test_off_loopback_the_body_is_not_even_read() -> None:
+    app = create_app(SimulatorConfig(speed=0))
+    transport = httpx.ASGITransport(app=app, client=("192.0.2.10", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim") as client:
+        response = await client.post("/_sim/accounts", content=b"not json")
+
+    assert (response.status_code, response.json()) == (
+        403,
+        {"error": "the admin API answers loopback clients only"},
+    )
+
+
+def test_admin_bodies_cover_every_fault_and_limit_setting() -> None:
+    assert set(FaultRuleIn.model_fields) == {f.name for f in fields(FaultRule)}
+    assert set(LimitsIn.model_fields) == {f.name for f in fields(Limits)}

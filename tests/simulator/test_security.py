@@ -7,11 +7,11 @@ import hmac
 
 import pytest
 
-from binfolio.simulator.errors import BinanceError
+from binfolio.simulator.errors import BinanceErrorReply
 from binfolio.simulator.signing import check_signature
 from tests.simulator.helpers import Sim, now_ms, signature
 
-# The spot docs' test vector (contract §2.2).
+# The HMAC test vector of Binance's spot docs ("SIGNED Endpoint Examples").
 DOC_SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 DOC_PAYLOAD = (
     "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1"
@@ -25,7 +25,7 @@ def test_binance_test_vector_verifies_and_a_changed_byte_does_not() -> None:
 
     check_signature(DOC_SECRET, b"", body)  # the signature may travel in the body
     check_signature(DOC_SECRET, f"signature={vector}".encode(), DOC_PAYLOAD.encode())
-    with pytest.raises(BinanceError) as refused:
+    with pytest.raises(BinanceErrorReply) as refused:
         check_signature(DOC_SECRET, b"", body.replace(b"price=0.1", b"price=0.2"))
     assert (refused.value.http_status, refused.value.code) == (400, -1022)
 

@@ -83,7 +83,7 @@ def test_btc_withdrawal_with_fee_and_string_apply_time_reduces_by_its_usdt_value
     assert flow is not None
     assert flow.time == datetime(2026, 11, 18, 10, 30, 15, tzinfo=UTC)
     btc_close = D(40000)  # close of the 10:30 kline
-    # V = (0.01 + 0.0005) × 40000 = 420 USDT, not 0.01 "dollars" (field notes B1)
+    # V = (0.01 + 0.0005) × 40000 = 420 USDT: coin units valued, fee included, not 0.01 "dollars"
     value = flow.gross_units * btc_close
     assert value == D(420)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from binfolio.config import LIVE_SPOT_URL
+from binfolio.adapters.binance.urls import LIVE_SPOT_URL
 from binfolio.config_load import ConfigError, load_settings
 
 
@@ -156,3 +156,27 @@ def test_dotenv_with_the_seed_variables_of_env_example_is_accepted(tmp_path: Pat
     assert [a.name for a in settings.accounts] == ["main"]
     assert settings.collector.concurrency == 3
     assert settings.webhook.secret is not None
+
+
+def test_a_config_file_that_is_not_toml_names_the_file_and_the_fix(tmp_path: Path) -> None:
+    config = write(tmp_path / "binfolio.toml", "[collector\ndeadline_s = 10\n")
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, environ={}, cwd=tmp_path)
+
+    problem = caught.value.problems[0]
+    assert (problem.key, problem.fix) == (str(config), "correct the syntax")
+    assert "is not valid TOML" in problem.problem
+
+
+def test_an_unknown_key_in_the_toml_file_is_refused(tmp_path: Path) -> None:
+    config = write(tmp_path / "binfolio.toml", "[collector]\ndeadline = 10\n")
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, environ={}, cwd=tmp_path)
+
+    problem = caught.value.problems[0]
+    assert (problem.key, problem.problem) == (
+        "binfolio.toml collector.deadline",
+        "is not a known setting",
+    )

@@ -12,11 +12,11 @@ from binfolio.domain.flows import (
     FlowParseError,
     parse_binance_utc,
     parse_deposit,
-    parse_history,
     parse_withdrawal,
 )
 
-# The documented examples (contract §5.1 and §5.2), trimmed to the fields we read.
+# Binance's documented examples (docs/binance.md, "Deposit and withdrawal history"), trimmed
+# to the fields we read.
 DEPOSIT = {
     "id": "769800519366885376",
     "amount": "0.001",
@@ -93,8 +93,8 @@ def test_a_pending_withdrawal_without_apply_time_format_is_not_parsed_at_all() -
 
 
 def test_withdrawal_with_millisecond_apply_time_is_an_error_that_names_the_field() -> None:
-    # The seed Monitor's bug in reverse (field notes B2): one format per endpoint, and a wrong
-    # one is reported, not swallowed.
+    # One format per endpoint (docs/binance.md), and a wrong one is reported, not swallowed: a
+    # monitor that read applyTime as milliseconds once lost every flow of its runs that way.
     with pytest.raises(FlowParseError, match="applyTime"):
         parse_withdrawal({**WITHDRAWAL, "applyTime": 1570878722000})
 
@@ -139,8 +139,10 @@ def test_history_mixes_both_formats_in_time_order_and_skips_non_final() -> None:
     ]
     withdrawals = [WITHDRAWAL, {**WITHDRAWAL, "id": "cancelled", "status": 1}]  # 2019-10-12
 
-    flows = parse_history(deposits, withdrawals)
+    parsed = [parse_deposit(r) for r in deposits] + [parse_withdrawal(r) for r in withdrawals]
+    flows = sorted((f for f in parsed if f is not None), key=lambda f: f.time)
 
+    # Both time formats become aware UTC datetimes, so one history sorts by time.
     assert [(f.kind, f.binance_id) for f in flows] == [
         (FlowKind.WITHDRAWAL, "b6ae22b3aa844210a7041aee7589627c"),
         (FlowKind.DEPOSIT, "769800519366885376"),

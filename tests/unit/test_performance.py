@@ -72,7 +72,7 @@ def test_flow_at_the_interval_end_has_zero_weight() -> None:
 
 
 def test_flow_is_attached_to_the_interval_it_happened_in_not_the_nearest_snapshot() -> None:
-    # Snapshots 10:00, 11:00, 12:00; deposit at 10:30 (field notes B6: the seed put it at 10:00).
+    # Snapshots 10:00, 11:00, 12:00; deposit at 10:30, not rounded down to the 10:00 snapshot.
     ten = datetime(2026, 11, 1, 10, tzinfo=UTC)
     points = [
         ValuePoint(ten, D(1000)),

@@ -1,4 +1,4 @@
-"""Valuation by DESIGN.md's rule, and snapshots built from wallet reads (pure)."""
+"""Valuation by binfolio's rule (domain/valuation.py), and snapshots built from wallet reads."""
 
 from __future__ import annotations
 

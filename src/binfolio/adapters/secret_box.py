@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from binfolio.config_load import ConfigProblem
+from binfolio.errors import BinfolioError
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet
 
 
-class SecretBoxError(Exception):
+class SecretBoxError(BinfolioError):
     """The master key is missing, unreadable, unsafe or wrong; ``fix`` says what to do."""
 
     def __init__(self, message: str, fix: str) -> None:

@@ -5,7 +5,7 @@ mutated in place: its state is a pure function of the start (first complete snap
 ledger's valued flows and the basket prices at each event, so a rebuild gives the same units as
 the incremental path (tested as a property).
 
-Rules (DESIGN.md, "Benchmark"):
+Rules (docs/performance.md, "Benchmark"):
 
 - start at ``t0``: ``units_i = NAV(t0) × w_i / P_i(t0)``; flows at or before ``t0`` are ignored
   (the starting NAV already contains them);
@@ -34,6 +34,7 @@ from binfolio.domain.clock import to_ms
 from binfolio.domain.flows import FlowKind
 from binfolio.domain.money import ONE, ZERO, fmt
 from binfolio.domain.types import Asset, Symbol
+from binfolio.errors import BinfolioError
 
 USDT = Asset("USDT")
 
@@ -41,7 +42,7 @@ Units = Mapping[Asset, Decimal]
 Prices = Mapping[Asset, Decimal]
 
 
-class BenchmarkError(ValueError):
+class BenchmarkError(BinfolioError, ValueError):
     """The benchmark cannot apply an event as asked (bad basket, missing price, wrong order)."""
 
 
@@ -54,8 +55,8 @@ class EventKind(StrEnum):
     REBALANCE = "rebalance"
 
 
-# Flows sort before rebalances at the same instant (DESIGN.md): a deposit at 12:00 is invested
-# and then rebalanced with the rest, instead of landing on top of a fresh rebalance.
+# Flows sort before rebalances at the same instant (docs/performance.md): a deposit at 12:00 is
+# invested and then rebalanced with the rest, instead of landing on top of a fresh rebalance.
 _RANK = {EventKind.START: 0, EventKind.DEPOSIT: 1, EventKind.WITHDRAWAL: 1, EventKind.REBALANCE: 2}
 
 

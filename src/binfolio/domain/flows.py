@@ -1,19 +1,20 @@
 """Cash flows: Binance deposit and withdrawal records parsed into :class:`CashFlow` objects.
 
-The two history endpoints disagree on time formats, and the seed Monitor lost every flow of a
-run because of it (field notes B2): deposits carry ``insertTime`` in milliseconds, withdrawals
+The two history endpoints disagree on time formats (docs/binance.md), and a monitor that read
+``applyTime`` as milliseconds once lost every flow of a run to it: deposits carry ``insertTime``
+in milliseconds, withdrawals
 carry ``applyTime`` and ``completeTime`` as UTC strings ``"2019-10-12 11:12:02"``. Both are
 parsed here, at the edge, and any malformed field raises one :class:`FlowParseError` that names
 the endpoint and the field instead of silently dropping records.
 
 Only final records become flows: deposits with status 1 (success) or 6 (credited, cannot
 withdraw yet) and withdrawals with status 6 (completed). A withdrawal leaves the account with
-``amount + transactionFee``, because Binance's ``amount`` excludes the fee (field notes B1).
+``amount + transactionFee``, because Binance's ``amount`` excludes the fee.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from typing import Any
 from binfolio.domain.clock import from_ms
 from binfolio.domain.money import ZERO, MoneyParseError, to_decimal
 from binfolio.domain.types import Asset
+from binfolio.errors import BinfolioError
 
 DEPOSIT_ENDPOINT = "GET /sapi/v1/capital/deposit/hisrec"
 WITHDRAW_ENDPOINT = "GET /sapi/v1/capital/withdraw/history"
@@ -41,7 +43,7 @@ class FlowKind(StrEnum):
     WITHDRAWAL = "withdrawal"
 
 
-class FlowParseError(ValueError):
+class FlowParseError(BinfolioError, ValueError):
     """A deposit or withdrawal record lacks a field or carries one we cannot read."""
 
 
@@ -145,19 +147,6 @@ def parse_withdrawal(record: Mapping[str, Any]) -> CashFlow | None:
         completed_at=completed_at,
         raw=dict(record),
     )
-
-
-def parse_history(
-    deposits: Iterable[Mapping[str, Any]], withdrawals: Iterable[Mapping[str, Any]]
-) -> list[CashFlow]:
-    """All final flows of both histories, oldest first (ties broken by kind and id).
-
-    Raises:
-        FlowParseError: for the first malformed record; no record is skipped silently.
-    """
-    flows = [f for f in map(parse_deposit, deposits) if f is not None]
-    flows += [f for f in map(parse_withdrawal, withdrawals) if f is not None]
-    return sorted(flows, key=lambda f: (f.time, f.kind.value, f.binance_id))
 
 
 def _id_field(record: Mapping[str, Any], endpoint: str) -> str:

@@ -2,8 +2,8 @@
 
 An interval runs from one complete snapshot to the next, ``(t_prev, t_cur]``: a flow at ``τ`` in
 it is already in ``NAV(t_cur)`` and is weighted by the share of the interval remaining after it,
-``w = (t_cur − τ) / (t_cur − t_prev)`` (field notes E: attach a flow to the interval it happened
-in, not to the nearest hour). ``r = (E − B − F) / (B + Σ w_j F_j)``, and the TWR is
+``w = (t_cur − τ) / (t_cur − t_prev)`` (a flow belongs to the interval it happened in, not to
+the nearest hour). ``r = (E − B − F) / (B + Σ w_j F_j)``, and the TWR is
 ``Π (1 + r) − 1``. Everything is ``Decimal``; conventions are in ``docs/performance.md``.
 """
 

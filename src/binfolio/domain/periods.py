@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from binfolio.errors import BinfolioError
+
 PRESETS = ("24h", "7d", "30d", "90d", "ytd", "1y", "all")
 _SPANS = {
     "24h": timedelta(hours=24),
@@ -15,7 +17,7 @@ _SPANS = {
 }
 
 
-class PeriodError(ValueError):
+class PeriodError(BinfolioError, ValueError):
     """A period that cannot be resolved (unknown preset, bad date, since after until)."""
 
 

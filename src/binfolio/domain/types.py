@@ -9,9 +9,3 @@ Asset = NewType("Asset", str)
 
 Symbol = NewType("Symbol", str)
 """A Binance market symbol such as ``BTCUSDT``."""
-
-TimestampMs = NewType("TimestampMs", int)
-"""Milliseconds since the Unix epoch, UTC (Binance's time unit)."""
-
-AccountName = NewType("AccountName", str)
-"""The user's name for a configured Binance account."""

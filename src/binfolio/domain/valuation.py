@@ -1,4 +1,4 @@
-"""Valuation in USDT from the one all-prices response of a run (DESIGN.md's rule).
+"""Valuation in USDT from the one all-prices response of a run.
 
 For each asset, the first rule that applies wins:
 
@@ -6,7 +6,8 @@ For each asset, the first rule that applies wins:
 2. the direct pair ``ASSETUSDT``;
 3. ``ASSETBTC × BTCUSDT``, else ``ASSETETH × ETHUSDT``;
 4. the inverse pair ``USDTASSET`` (fiat such as TRY, BRL): ``1 / price``;
-5. otherwise unpriced: value 0 *and* flagged. Never a per-asset API call (field notes L1).
+5. otherwise unpriced: value 0 *and* flagged. Never a per-asset API call: the all-prices
+   response already holds every symbol Binance lists, so asking again costs weight for nothing.
 
 Prices and values are rounded to 18 decimals, the scale of the SQL ``Money`` column, so that a
 stored snapshot reads back exactly as it was computed.

@@ -164,20 +164,28 @@ class BenchmarkWrite:
     applied: list[AppliedEvent]
     state: BenchmarkState
     now: datetime
-    closes: dict[KlineKey, Decimal]
     # The event count the update started from; a different one means another process won.
     base_count: int | None
+
+    @property
+    def changed(self) -> bool:
+        """False when the update found nothing to apply: only its time moves on."""
+        return self.start_event is not None or bool(self.applied)
 
 
 class BenchmarkStore(Protocol):
     """Benchmark state, its audit events, and the stored data it derives from."""
 
-    def load(self, account_id: int, spec: BasketSpec) -> BenchmarkInputs | None:
-        """The inputs of an update; None before the account's first complete snapshot."""
+    def load_many(self, specs: dict[int, BasketSpec]) -> dict[int, BenchmarkInputs]:
+        """The inputs of each account's update; absent before its first complete snapshot."""
         ...
 
-    def save(self, write: BenchmarkWrite) -> bool:
-        """Store the outcome unless another process updated meanwhile (then False)."""
+    def save_many(self, writes: list[BenchmarkWrite], closes: dict[KlineKey, Decimal]) -> list[int]:
+        """Store the outcomes in one transaction, and the kline closes fetched for them.
+
+        An account that another process updated meanwhile is left alone (its result is as good
+        as ours); returns the ids of those.
+        """
         ...
 
 

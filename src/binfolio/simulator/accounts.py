@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from binfolio.simulator.ledger import Deposit, Withdrawal
     from binfolio.simulator.orders import Order
 
-# Shape of GET /sapi/v1/account/apiRestrictions (contract §5.3). A new key can read, trade spot
+# Shape of GET /sapi/v1/account/apiRestrictions (docs/binance.md). A new key can read, trade spot
 # and use futures, but cannot withdraw: tests that need a read-only key say so.
 DEFAULT_PERMISSIONS: dict[str, bool] = {
     "ipRestrict": False,
@@ -121,7 +121,7 @@ class Account:
         """Take from the free spot balance.
 
         Raises:
-            BinanceError: -2010 when the free balance is too small.
+            BinanceErrorReply: -2010 when the free balance is too small.
         """
         row = self.balance(asset)
         if row.free < amount:
@@ -132,7 +132,7 @@ class Account:
         """Move free balance into ``locked`` for an open order.
 
         Raises:
-            BinanceError: -2010 when the free balance is too small.
+            BinanceErrorReply: -2010 when the free balance is too small.
         """
         self.debit(asset, amount)
         self.balance(asset).locked += amount
@@ -146,7 +146,7 @@ class Account:
     # -- wallets set by the admin API -----------------------------------------------------------
 
     def set_balances(
-        self, balances: Mapping[str, Mapping[str, str]], now_ms: int, next_id: int
+        self, balances: Mapping[str, Mapping[str, str | Decimal]], now_ms: int, next_id: int
     ) -> int:
         """Replace the given assets of the given wallets; returns the next free position id.
 

@@ -10,6 +10,7 @@ from binfolio import __version__
 from binfolio.simulator.config import SimulatorConfig
 from binfolio.simulator.dispatch import Endpoint, serve
 from binfolio.simulator.routes import (
+    admin,
     fapi_account,
     fapi_market,
     sapi_earn,
@@ -18,7 +19,6 @@ from binfolio.simulator.routes import (
     spot_market,
     spot_trading,
 )
-from binfolio.simulator.routes.admin import admin_router
 from binfolio.simulator.state import SimState
 
 _ENDPOINT_GROUPS: tuple[list[Endpoint], ...] = (
@@ -64,5 +64,5 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
                 methods=[endpoint.method],
                 include_in_schema=False,
             )
-    app.include_router(admin_router(state))
+    app.include_router(admin.router)  # its routes find the state at app.state.sim
     return app

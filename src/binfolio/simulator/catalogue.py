@@ -36,7 +36,7 @@ class AssetSpec:
 
 @dataclass(frozen=True)
 class SymbolSpec:
-    """A spot symbol and its exchange filters (contract §4.3)."""
+    """A spot symbol and its exchange filters (Binance's "Filters" page of the spot docs)."""
 
     symbol: str
     base: str

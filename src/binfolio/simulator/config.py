@@ -11,8 +11,8 @@ SCENARIOS = ("steady", "bull", "bear", "crash", "sideways")
 class Limits:
     """Request-weight budgets per pool and minute, and the ban rule.
 
-    Defaults are Binance's documented values (contract §3.1); tests lower them to reach a 429
-    quickly. Each pool counts per fixed wall-clock minute, as Binance does.
+    Defaults are Binance's documented values (docs/binance.md, "Limits and pools"); tests lower
+    them to reach a 429 quickly. Each pool counts per fixed wall-clock minute, as Binance does.
     """
 
     api_weight_1m: int = 6000

@@ -2,7 +2,7 @@
 
 Endpoints are declared as data (``Endpoint``) by the router modules and turned into plain
 ``Request → Response`` callables here. Handlers are synchronous functions of a ``Call`` that
-return JSON-ready data (money already formatted as strings) or raise ``BinanceError``. The hot
+return JSON-ready data (money already formatted as strings) or raise ``BinanceErrorReply``. The hot
 path does no validation framework work: parse the raw bytes once, a few dict lookups, one HMAC.
 """
 
@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from binfolio.simulator import errors
 from binfolio.simulator.accounts import Account
+from binfolio.simulator.faults import FaultDecision
 from binfolio.simulator.signing import Params, check_signature, check_timestamp
 from binfolio.simulator.state import SimState
 
@@ -43,7 +44,7 @@ class Call:
         """The authenticated account (signed endpoints only).
 
         Raises:
-            BinanceError: -2015 if the endpoint was declared without security.
+            BinanceErrorReply: -2015 if the endpoint was declared without security.
         """
         if self.account is None:
             raise errors.not_permitted()
@@ -62,7 +63,7 @@ class Endpoint:
     uid_weight: bool = False
     """``/sapi`` endpoints weighted per account (UID) rather than per IP."""
     free_on_success: bool = False
-    """Successful spot orders cost no weight since 2026-04-02 (contract §3.1)."""
+    """Successful spot orders cost no weight since 2026-04-02 (Binance's spot changelog)."""
 
     @property
     def family(self) -> str:
@@ -151,13 +152,13 @@ class _Exchange:
         """Check limits and security, then run the handler (call with the state lock held).
 
         Raises:
-            BinanceError: whatever Binance would answer instead of the handler's data.
+            BinanceErrorReply: whatever Binance would answer instead of the handler's data.
         """
         state, endpoint = self.state, self.endpoint
         state.meter.check_ban(endpoint.family, self.client_ip)
         try:
             params = Params(*self.raw)
-        except errors.BinanceError:
+        except errors.BinanceErrorReply:
             # Binance charges malformed requests too.
             self._charge(endpoint.weight if isinstance(endpoint.weight, int) else 1)
             raise
@@ -190,8 +191,11 @@ def serve(state: SimState, endpoint: Endpoint) -> Callable[[Request], Awaitable[
     """The Starlette handler that serves ``endpoint`` from ``state``."""
 
     async def handle(request: Request) -> Response:
+        lost: FaultDecision | None = None
         if state.faults.active:
             decision = state.faults.decide(request.method, endpoint.path)
+            if decision.after_processing and decision.failure is not None:
+                lost, decision = decision, FaultDecision(decision.latency_ms)
             if decision.latency_ms or decision.hang_ms:
                 await asyncio.sleep((decision.latency_ms + decision.hang_ms) / 1000)
             failure = decision.failure
@@ -207,7 +211,7 @@ def serve(state: SimState, endpoint: Endpoint) -> Callable[[Request], Awaitable[
         with state.lock:
             try:
                 body, status = exchange.run(), 200
-            except errors.BinanceError as exc:
+            except errors.BinanceErrorReply as exc:
                 exchange.headers.update(exc.headers)
                 status, code, body = exc.http_status, exc.code, exc.body()
             exchange.weight_headers()
@@ -219,6 +223,12 @@ def serve(state: SimState, endpoint: Endpoint) -> Callable[[Request], Awaitable[
                 exchange.charged,
                 status,
                 code,
+            )
+        if lost is not None and lost.failure is not None:
+            # Processed, but the answer is lost: hang, then fail as the rule says.
+            await asyncio.sleep(lost.hang_ms / 1000)
+            return _respond(
+                lost.failure.http_status, lost.failure.body(), dict(lost.failure.headers)
             )
         return _respond(status, body, exchange.headers)
 

@@ -43,6 +43,9 @@ class FaultRule:
     timeout_ms: int = 30000
     retry_after: int = 60
     times: int | None = None
+    # Process the request first, then answer with the fault (or hang): an order is placed but
+    # its answer is lost, as with Binance's -1007 "execution status unknown".
+    after_processing: bool = False
 
     def __post_init__(self) -> None:
         if self.error_rate is None:
@@ -64,7 +67,7 @@ class FaultRule:
             return path.startswith(self.endpoint.rstrip("*"))
         return path == self.endpoint
 
-    def error(self) -> errors.BinanceError:
+    def error(self) -> errors.BinanceErrorReply:
         """The answer this rule forces."""
         status = self.status or (504 if self.timeout else 500)
         if status == 429:
@@ -75,7 +78,7 @@ class FaultRule:
             code, msg = _STATUS_BODIES.get(
                 status, (-1000, "An unknown error occurred while processing the request.")
             )
-            failure = errors.BinanceError(status, code, msg)
+            failure = errors.BinanceErrorReply(status, code, msg)
         if self.code is not None:
             failure.code = self.code
         if self.msg is not None:
@@ -89,7 +92,8 @@ class FaultDecision:
 
     latency_ms: int = 0
     hang_ms: int = 0
-    failure: errors.BinanceError | None = None
+    failure: errors.BinanceErrorReply | None = None
+    after_processing: bool = False
 
 
 class FaultInjector:
@@ -133,6 +137,6 @@ class FaultInjector:
                 if fires:
                     self.active = bool(self._rules)
                     hang_ms = rule.timeout_ms if rule.timeout else 0
-                    return FaultDecision(latency_ms, hang_ms, rule.error())
+                    return FaultDecision(latency_ms, hang_ms, rule.error(), rule.after_processing)
             self.active = bool(self._rules)
         return FaultDecision(latency_ms)

@@ -3,7 +3,7 @@
 Unrealised PnL of a USDT-margined position is ``amount × (mark − entry)`` and belongs to the
 USDT asset; ``marginBalance = walletBalance + unrealizedProfit`` per asset. In single-asset mode
 the ``total*`` fields cover USDT only; in multi-assets mode they are USD sums over all assets
-(contract §6.3).
+(docs/binance.md, "Wallet quirks"; Binance's "Account Information V3" of USD-M futures).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def interval_ms(interval: str) -> int:
     """The length of ``interval`` in milliseconds.
 
     Raises:
-        BinanceError: -1120 for an interval the simulator does not serve (``1M``, typos).
+        BinanceErrorReply: -1120 for an interval the simulator does not serve (``1M``, typos).
     """
     try:
         return INTERVAL_MS[interval]

@@ -1,6 +1,7 @@
 """Deposits and withdrawals with any status, and their pending → completed transitions.
 
-Binance's quirks are kept on purpose (contract §5.1, §5.2): deposit ``id`` is a string and
+Binance's quirks are kept on purpose (docs/binance.md, "Deposit and withdrawal history"):
+deposit ``id`` is a string and
 ``insertTime`` is in ms; withdrawal ``applyTime``/``completeTime`` are UTC strings
 ``YYYY-MM-DD HH:MM:SS``; a withdrawal's ``amount`` excludes ``transactionFee``.
 """

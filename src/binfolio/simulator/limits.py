@@ -1,4 +1,4 @@
-"""Request-weight pools, 429s, IP bans and order counts (contract §3.1).
+"""Request-weight pools, 429s, IP bans and order counts (docs/binance.md, "Limits and pools").
 
 Counters are plain integers per fixed wall-clock window, guarded by one lock: the hot path pays
 a dict lookup and an addition. Limits are checked after adding the weight, so the request that
@@ -41,7 +41,7 @@ class WeightMeter:
         """Refuse a banned client.
 
         Raises:
-            BinanceError: 418 -1003 while the IP is banned for this API family.
+            BinanceErrorReply: 418 -1003 while the IP is banned for this API family.
         """
         until_ms = self._banned_until_ms.get((family, client_ip))
         if until_ms is None:
@@ -63,7 +63,7 @@ class WeightMeter:
         """Add ``weight`` to the pool and return the minute's total.
 
         Raises:
-            BinanceError: 429 -1003 with ``Retry-After`` when the total is over ``limit``, or
+            BinanceErrorReply: 429 -1003 with ``Retry-After`` when the total is over ``limit``, or
                 418 when this was one 429 too many and the IP is now banned.
         """
         now_ms = self._wall_ms()
@@ -100,7 +100,7 @@ class WeightMeter:
         """Count one new order for the account; return the 10-second and daily counts.
 
         Raises:
-            BinanceError: 429 -1015 past the ORDERS limits (without ``Retry-After``).
+            BinanceErrorReply: 429 -1015 past the ORDERS limits (without ``Retry-After``).
         """
         now_ms = self._wall_ms()
         ten_s, day = now_ms // 10_000, now_ms // 86_400_000
@@ -110,14 +110,14 @@ class WeightMeter:
             cday = (cday if wday == day else 0) + 1
             self._orders[account_uid] = (ten_s, c10, day, cday)
         if c10 > self.limits.orders_10s:
-            raise errors.BinanceError(
+            raise errors.BinanceErrorReply(
                 429,
                 -1015,
                 f"Too many new orders; current limit is {self.limits.orders_10s} "
                 "orders per 10 SECOND.",
             )
         if cday > self.limits.orders_1d:
-            raise errors.BinanceError(
+            raise errors.BinanceErrorReply(
                 429,
                 -1015,
                 f"Too many new orders; current limit is {self.limits.orders_1d} orders per DAY.",

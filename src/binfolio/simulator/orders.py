@@ -1,6 +1,6 @@
 """The spot matching engine: MARKET and LIMIT orders against the simulated price path.
 
-Checks run in Binance's order (contract §8.7): parameters, then filters (-1013: PRICE_FILTER →
+Checks run in the order Binance runs them: parameters, then filters (-1013: PRICE_FILTER →
 LOT_SIZE/MARKET_LOT_SIZE → NOTIONAL), then the matching engine's own checks (-2010: duplicate
 open client id, balance). MARKET orders fill at once at the current price; a LIMIT GTC order
 that does not cross rests, locks its balance and fills at its limit price when the path crosses
@@ -130,7 +130,7 @@ def parse_order(state: SimState, params: Params) -> OrderRequest:
     """Read and check a new order's parameters and the symbol's filters.
 
     Raises:
-        BinanceError: -1121, -1102, -1106, -1111, -1115/-1116/-1117, -1100, -2010
+        BinanceErrorReply: -1121, -1102, -1106, -1111, -1115/-1116/-1117, -1100, -2010
             (quoteOrderQty not allowed) or -1013.
     """
     symbol = params.require("symbol")
@@ -173,7 +173,7 @@ def check_filters(request: OrderRequest, last_price: Decimal) -> None:
     """PRICE_FILTER, LOT_SIZE and NOTIONAL, in Binance's order.
 
     Raises:
-        BinanceError: -1013 naming the first filter that fails.
+        BinanceErrorReply: -1013 naming the first filter that fails.
     """
     spec = request.spec
     if request.type != "MARKET" and (
@@ -233,7 +233,7 @@ def place_order(state: SimState, account: Account, request: OrderRequest) -> Ord
     """Run a checked order through the matching engine.
 
     Raises:
-        BinanceError: -2010 for a duplicate open client id, insufficient balance, or a
+        BinanceErrorReply: -2010 for a duplicate open client id, insufficient balance, or a
             LIMIT_MAKER order that would take.
     """
     client_id = request.client_order_id or f"sim{state.next_number():019d}"
@@ -287,7 +287,7 @@ def find_order(account: Account, params: Params) -> Order | None:
     """The order named by ``orderId`` or ``origClientOrderId`` on ``symbol``.
 
     Raises:
-        BinanceError: -1102 when neither id was sent.
+        BinanceErrorReply: -1102 when neither id was sent.
     """
     symbol = params.require("symbol")
     order_id, client_id = params.integer("orderId"), params.get("origClientOrderId")

@@ -1,4 +1,4 @@
-"""Request parameters and Binance's request security (contract §2).
+"""Request parameters and Binance's request security (docs/binance.md, "Signing", "Timing").
 
 The HMAC payload is the raw query string followed, without a separator, by the raw body, each
 with its ``signature=…`` pair removed, exactly as the bytes arrived: nothing is decoded and
@@ -38,7 +38,7 @@ class Params:
         """Parse both parts.
 
         Raises:
-            BinanceError: -1101 when a parameter is repeated within one part.
+            BinanceErrorReply: -1101 when a parameter is repeated within one part.
         """
         self.values = _pairs(raw_body) if raw_body else {}
         self.values.update(_pairs(raw_query))
@@ -52,7 +52,7 @@ class Params:
         """The raw value.
 
         Raises:
-            BinanceError: -1102 when absent or empty.
+            BinanceErrorReply: -1102 when absent or empty.
         """
         value = self.get(name)
         if value is None:
@@ -63,7 +63,7 @@ class Params:
         """An integer parameter, or ``default`` when absent.
 
         Raises:
-            BinanceError: -1102 when the value is not an integer.
+            BinanceErrorReply: -1102 when the value is not an integer.
         """
         value = self.get(name)
         if value is None:
@@ -77,7 +77,7 @@ class Params:
         """A decimal parameter (quantities, prices), or None when absent.
 
         Raises:
-            BinanceError: -1100 when the value is not a plain decimal number.
+            BinanceErrorReply: -1100 when the value is not a plain decimal number.
         """
         value = self.get(name)
         if value is None:
@@ -94,7 +94,7 @@ class Params:
         """A BOOLEAN parameter.
 
         Raises:
-            BinanceError: -1102 for a value that is neither true nor false.
+            BinanceErrorReply: -1102 for a value that is neither true nor false.
         """
         value = self.get(name)
         if value is None:
@@ -109,7 +109,7 @@ class Params:
         """A JSON-array parameter such as ``symbols=["BTCUSDT","ETHBTC"]``.
 
         Raises:
-            BinanceError: -1102 when the value is not a list of strings.
+            BinanceErrorReply: -1102 when the value is not a list of strings.
         """
         value = self.get(name)
         if value is None:
@@ -140,7 +140,7 @@ def check_signature(secret: str, raw_query: bytes, raw_body: bytes) -> None:
     """Verify the HMAC-SHA256 signature over the raw query plus raw body.
 
     Raises:
-        BinanceError: -1102 when no signature was sent, -1022 when it does not match.
+        BinanceErrorReply: -1102 when no signature was sent, -1022 when it does not match.
     """
     query, query_signature = _without_signature(raw_query)
     body, body_signature = _without_signature(raw_body)
@@ -156,7 +156,7 @@ def check_timestamp(params: Params, server_ms: int, *, allow_microseconds: bool)
     """Binance's timing security: ``timestamp`` within ``recvWindow`` of the server clock.
 
     Raises:
-        BinanceError: -1102 for a missing/malformed ``timestamp`` or a ``recvWindow`` over
+        BinanceErrorReply: -1102 for a missing/malformed ``timestamp`` or a ``recvWindow`` over
             60000, -1021 for a timestamp outside the window or ahead of the server.
     """
     timestamp = params.integer("timestamp")

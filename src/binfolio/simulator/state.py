@@ -24,6 +24,14 @@ from binfolio.simulator.market import Market
 from binfolio.simulator.orders import match_open_orders
 
 
+class UnknownSimAccountError(KeyError):
+    """No simulated account has that name (the admin API answers 404)."""
+
+
+class SimAccountConflictError(ValueError):
+    """The name or API key belongs to another simulated account (the admin API answers 409)."""
+
+
 class SimState:
     """Clock, market, accounts, limits, faults and the request log of one simulator."""
 
@@ -84,7 +92,7 @@ class SimState:
         self,
         name: str,
         *,
-        balances: Mapping[str, Mapping[str, str]] | None = None,
+        balances: Mapping[str, Mapping[str, str | Decimal]] | None = None,
         permissions: Mapping[str, bool] | None = None,
         positions: list[Mapping[str, Any]] | None = None,
         multi_assets_margin: bool = False,
@@ -94,12 +102,15 @@ class SimState:
         """Create an account with a fresh key (or the given one).
 
         Raises:
-            ValueError: for a duplicate name or key, an unknown permission, or bad amounts.
+            SimAccountConflictError: for a name or key that another account has.
+            ValueError: for an empty name, an unknown permission, or bad amounts.
         """
         if not name:
             raise ValueError("name must not be empty")
         if name in self.accounts:
-            raise ValueError(f"account {name!r} exists; POST /_sim/reset or pick another name")
+            raise SimAccountConflictError(
+                f"account {name!r} exists; POST /_sim/reset or pick another name"
+            )
         unknown = set(permissions or {}) - set(DEFAULT_PERMISSIONS)
         if unknown:
             raise ValueError(
@@ -107,7 +118,7 @@ class SimState:
             )
         api_key = api_key or new_key()
         if api_key in self.accounts_by_key:
-            raise ValueError("api_key is already used by another account")
+            raise SimAccountConflictError("api_key is already used by another account")
         now_ms = self.clock.now_ms()
         account = Account(
             name=name,
@@ -126,7 +137,9 @@ class SimState:
         self.accounts_by_key[account.api_key] = account
         return account
 
-    def set_balances(self, account: Account, balances: Mapping[str, Mapping[str, str]]) -> None:
+    def set_balances(
+        self, account: Account, balances: Mapping[str, Mapping[str, str | Decimal]]
+    ) -> None:
         """Replace the given assets of the given wallets (see ``Account.set_balances``).
 
         Raises:
@@ -165,12 +178,14 @@ class SimState:
         """The account called ``name``.
 
         Raises:
-            KeyError: when there is none.
+            UnknownSimAccountError: when there is none.
         """
         try:
             return self.accounts[name]
         except KeyError:
-            raise KeyError(f"no account {name!r}; create it with POST /_sim/accounts") from None
+            raise UnknownSimAccountError(
+                f"no account {name!r}; create it with POST /_sim/accounts"
+            ) from None
 
     def settle(self, account: Account) -> None:
         """Bring the account up to the market clock: transfers due, limit orders crossed."""

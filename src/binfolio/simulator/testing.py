@@ -309,7 +309,7 @@ def running_simulator(
 
 
 def point_ccxt(exchange: T, url: str) -> T:
-    """Point a ccxt Binance exchange (sync or async, any flavour) at the simulator (§1.3)."""
+    """Point a ccxt Binance exchange (sync or async, any flavour) at the simulator."""
     api = exchange.urls["api"]  # type: ignore[attr-defined]
     for key, value in list(api.items()):
         if isinstance(value, str) and ".com" in value:

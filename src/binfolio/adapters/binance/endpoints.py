@@ -1,6 +1,6 @@
 """The Binance endpoints binfolio calls, with their weight and the limit pool they draw on.
 
-Weights are from the contract §4–§7. The pools are independent of each other (§3.1): ``/api``
+Weights are Binance's, listed with links in docs/binance.md. The pools are independent: ``/api``
 counts per IP, ``/fapi`` per IP, and every ``/sapi`` endpoint has its own per-IP or per-account
 (UID) budget.
 """
@@ -72,3 +72,11 @@ API_RESTRICTIONS = Endpoint("GET", "/sapi/v1/account/apiRestrictions", 1, Pool.S
 DEPOSIT_HISTORY = Endpoint("GET", "/sapi/v1/capital/deposit/hisrec", 1, Pool.SAPI_IP)
 WITHDRAW_HISTORY = Endpoint("GET", "/sapi/v1/capital/withdraw/history", 18000, Pool.SAPI_UID)
 FUTURES_ACCOUNT = Endpoint("GET", "/fapi/v3/account", 5, Pool.FAPI)
+
+# The trader's spot endpoints (https://developers.binance.com/docs/binance-spot-api-docs/rest-api).
+PING = Endpoint("GET", "/api/v3/ping", 1, Pool.API, signed=False)
+EXCHANGE_INFO = Endpoint("GET", "/api/v3/exchangeInfo", 20, Pool.API, signed=False)
+TICKER_PRICE = Endpoint("GET", "/api/v3/ticker/price", 2, Pool.API, signed=False)  # one symbol
+# Placing an order is never repeated blindly: an unknown outcome is looked up first.
+NEW_ORDER = Endpoint("POST", "/api/v3/order", 1, Pool.API, idempotent=False)
+QUERY_ORDER = Endpoint("GET", "/api/v3/order", 4, Pool.API)

@@ -14,6 +14,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+# httpx imports its transport (httpcore, h11, anyio's asyncio backend) on the first request:
+# ~0.1-0.3 s of imports inside the event loop, holding up every other task. Import them here,
+# where the exchange is built outside any loop.
+import anyio._backends._asyncio  # noqa: F401
+import h11  # noqa: F401
+import httpcore  # noqa: F401
 import httpx
 from pydantic import SecretStr
 
@@ -35,10 +41,8 @@ from binfolio.adapters.binance.limiter import WINDOW_S, PoolKey, WeightLimiter, 
 from binfolio.adapters.binance.market import MarketDataClient
 from binfolio.adapters.binance.rest import RetryPolicy
 from binfolio.adapters.binance.server_time import ServerTimeOffset
+from binfolio.adapters.binance.urls import LIVE_FUTURES_URL, LIVE_SPOT_URL
 from binfolio.domain.clock import Clock, utc_now
-
-LIVE_BASE_URL = "https://api.binance.com"
-LIVE_FUTURES_BASE_URL = "https://fapi.binance.com"
 
 # httpcore's pool scans every connection (some checks quadratic in their number) each time a
 # request starts or ends: one pool of 64 connections served 400 requests in 7 s where 16 pools
@@ -64,8 +68,8 @@ _POOL_NAMES = {
 class Endpoints:
     """Base URLs: live by default; testnet, demo or the simulator by URL."""
 
-    base_url: str = LIVE_BASE_URL
-    futures_base_url: str = LIVE_FUTURES_BASE_URL
+    base_url: str = LIVE_SPOT_URL
+    futures_base_url: str = LIVE_FUTURES_URL
     # Public prices may come from a market-data-only mirror; default: base_url.
     market_base_url: str | None = None
 

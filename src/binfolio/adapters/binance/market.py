@@ -1,7 +1,7 @@
 """Public market data (no API key): server time, every price in one call, klines.
 
 One :class:`MarketDataClient` serves a whole run: the all-prices response is fetched once and
-shared by every account (contract §7: weight 4, instead of 2 per asset per account).
+shared by every account (weight 4, instead of 2 per asset per account; docs/binance.md).
 """
 
 from __future__ import annotations

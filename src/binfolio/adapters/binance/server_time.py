@@ -1,7 +1,7 @@
 """The offset between our clock and Binance's, shared by every client of a run.
 
 Signed requests are stamped with local time + offset; Binance rejects a stamp more than 1 s
-ahead of its clock or older than ``recvWindow`` (-1021, contract §2.3).
+ahead of its clock or older than ``recvWindow`` (-1021; docs/binance.md, "Timing").
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Since 2026-01-15 Binance signs the *percent-encoded* payload: the query string exactly as it goes
 on the wire, concatenated without separator to the form body. So we encode once, sign those very
 bytes, and send them unchanged; encoding after signing is how clients earn -1022.
-See the contract §2.2 and Binance's "SIGNED Endpoint Examples".
+See docs/binance.md ("Signing") and Binance's "SIGNED Endpoint Examples".
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@ outputs (``benchmark_states``, ``benchmark_events``)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from binfolio.adapters.storage.database import transaction
@@ -34,8 +35,13 @@ from binfolio.services.ports import (
     BenchmarkInputs,
     BenchmarkStart,
     BenchmarkWrite,
+    KlineKey,
     StoredBenchmark,
 )
+
+T = TypeVar("T")
+# Keys per IN (...) list: far below SQLite's and PostgreSQL's parameter limits.
+_CHUNK = 500
 
 
 def flow_ref(cash_flow_id: int) -> str:
@@ -44,51 +50,123 @@ def flow_ref(cash_flow_id: int) -> str:
 
 
 class BenchmarkRepo:
-    """:class:`binfolio.services.ports.BenchmarkStore` on SQLAlchemy."""
+    """:class:`binfolio.services.ports.BenchmarkStore` on SQLAlchemy.
+
+    Reads and writes many accounts at once: a snapshot run updates every account's benchmark,
+    and one statement per table for all of them is far cheaper than a transaction each.
+    """
 
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
 
-    def load(self, account_id: int, spec: BasketSpec) -> BenchmarkInputs | None:
-        """The inputs of an update; None before the account's first complete snapshot."""
+    def load_many(self, specs: dict[int, BasketSpec]) -> dict[int, BenchmarkInputs]:
+        """The inputs of each account's update; absent before its first complete snapshot."""
+        ids = sorted(specs)
+        found: dict[int, BenchmarkInputs] = {}
         with self._factory() as session:
-            start = _first_complete(session, account_id)
-            if start is None:
-                return None
-            row = session.get(BenchmarkStateRow, account_id)
-            flows, pending_at = _ledger(session, account_id, start.time)
-            return BenchmarkInputs(
+            starts = {}
+            for offset in range(0, len(ids), _CHUNK):
+                starts.update(_first_complete(session, ids[offset : offset + _CHUNK]))
+            if not starts:
+                return found
+            started = sorted(starts)
+            states = _in_chunks(session, started, _states)
+            flows = _in_chunks(session, started, _ledger_rows)
+            applied = _in_chunks(session, started, _applied_flow_ids)
+            assets = {a for i in started for a in specs[i].assets}
+            prices = _run_prices(session, {s.run_id for s in starts.values()}, assets)
+        for account_id, start in starts.items():
+            valued, pending_at = _flows_after(flows.get(account_id, []), start.time)
+            found[account_id] = BenchmarkInputs(
                 start=start,
-                stored=_stored(row) if row is not None else None,
-                start_prices=_run_prices(session, start.run_id, spec.assets),
-                applied_flow_ids=_applied_flow_ids(session, account_id),
-                flows=flows,
+                stored=states.get(account_id),
+                start_prices={
+                    a: p
+                    for a, p in prices.get(start.run_id, {}).items()
+                    if a in specs[account_id].assets
+                },
+                applied_flow_ids=applied.get(account_id, set()),
+                flows=valued,
                 pending_at=pending_at,
             )
+        return found
 
-    def save(self, write: BenchmarkWrite) -> bool:
-        """Store the outcome unless another process updated meanwhile (then False)."""
+    def save_many(self, writes: list[BenchmarkWrite], closes: dict[KlineKey, Decimal]) -> list[int]:
+        """Store the outcomes in one transaction; ids another process updated meanwhile."""
+        lost: list[int] = []
         with transaction(self._factory) as session:
-            # Row lock on PostgreSQL: two runs updating one benchmark take turns.
-            current = session.get(BenchmarkStateRow, write.account_id, with_for_update=True)
-            if (current.event_count if current else None) != write.base_count:
-                return False  # another process updated it; its result is as good as ours
-            store_closes(session, write.closes)
-            _write(session, write, current)
-        return True
+            store_closes(session, closes)
+            ids = sorted(w.account_id for w in writes)
+            # Row locks on PostgreSQL: two runs updating one benchmark take turns.
+            rows = {
+                row.account_id: row
+                for row in session.scalars(
+                    select(BenchmarkStateRow)
+                    .where(BenchmarkStateRow.account_id.in_(ids))
+                    .with_for_update()
+                )
+            }
+            unchanged: list[int] = []
+            for write in writes:
+                current = rows.get(write.account_id)
+                if (current.event_count if current else None) != write.base_count:
+                    lost.append(write.account_id)  # its result is as good as ours
+                elif write.changed or current is None:
+                    _write(session, write, current)
+                else:
+                    unchanged.append(write.account_id)
+            if unchanged:
+                # Nothing to apply: only the time it is up to moves (exports read it).
+                session.execute(
+                    update(BenchmarkStateRow)
+                    .where(BenchmarkStateRow.account_id.in_(unchanged))
+                    .values(updated_at=writes[0].now)
+                )
+        return lost
 
 
-def _first_complete(session: Session, account_id: int) -> BenchmarkStart | None:
-    found = session.execute(
-        select(SnapshotRow.id, SnapshotRow.taken_at, SnapshotRow.nav_usdt, SnapshotRow.run_id)
-        .where(SnapshotRow.account_id == account_id, SnapshotRow.status == "complete")
-        .order_by(SnapshotRow.taken_at, SnapshotRow.id)
-        .limit(1)
-    ).first()
-    if found is None:
-        return None
-    snapshot_id, taken_at, nav_usdt, run_id = found
-    return BenchmarkStart(snapshot_id, taken_at, nav_usdt if nav_usdt is not None else ZERO, run_id)
+def _in_chunks(
+    session: Session, ids: list[int], read: Callable[[Session, list[int]], dict[int, T]]
+) -> dict[int, T]:
+    """``read`` over ``ids`` in IN-lists of at most 500."""
+    found: dict[int, T] = {}
+    for offset in range(0, len(ids), _CHUNK):
+        found.update(read(session, ids[offset : offset + _CHUNK]))
+    return found
+
+
+def _first_complete(session: Session, ids: list[int]) -> dict[int, BenchmarkStart]:
+    ranked = (
+        select(
+            SnapshotRow.account_id,
+            SnapshotRow.id,
+            SnapshotRow.taken_at,
+            SnapshotRow.nav_usdt,
+            SnapshotRow.run_id,
+            func.row_number()
+            .over(
+                partition_by=SnapshotRow.account_id,
+                order_by=(SnapshotRow.taken_at, SnapshotRow.id),
+            )
+            .label("rank"),
+        )
+        .where(SnapshotRow.account_id.in_(ids), SnapshotRow.status == "complete")
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            ranked.c.account_id, ranked.c.id, ranked.c.taken_at, ranked.c.nav_usdt, ranked.c.run_id
+        ).where(ranked.c.rank == 1)
+    )
+    return {
+        account_id: BenchmarkStart(snapshot_id, taken_at, nav if nav is not None else ZERO, run)
+        for account_id, snapshot_id, taken_at, nav, run in rows
+    }
+
+
+def _states(session: Session, ids: list[int]) -> dict[int, StoredBenchmark]:
+    rows = session.scalars(select(BenchmarkStateRow).where(BenchmarkStateRow.account_id.in_(ids)))
+    return {row.account_id: _stored(row) for row in rows}
 
 
 def _stored(row: BenchmarkStateRow) -> StoredBenchmark:
@@ -100,27 +178,53 @@ def _stored(row: BenchmarkStateRow) -> StoredBenchmark:
     return StoredBenchmark(state, row.spec_fingerprint, row.start_snapshot_id, row.event_count)
 
 
-def _run_prices(session: Session, run_id: str, assets: Collection[Asset]) -> dict[Asset, Decimal]:
-    rows = session.execute(
-        select(RunPriceRow.asset, RunPriceRow.price_usdt).where(
-            RunPriceRow.run_id == run_id, RunPriceRow.asset.in_(list(assets))
+def _run_prices(
+    session: Session, run_ids: set[str], assets: set[Asset]
+) -> dict[str, dict[Asset, Decimal]]:
+    found: dict[str, dict[Asset, Decimal]] = {}
+    ordered = sorted(run_ids)
+    for offset in range(0, len(ordered), _CHUNK):
+        rows = session.execute(
+            select(RunPriceRow.run_id, RunPriceRow.asset, RunPriceRow.price_usdt).where(
+                RunPriceRow.run_id.in_(ordered[offset : offset + _CHUNK]),
+                RunPriceRow.asset.in_(sorted(assets)),
+            )
         )
+        for run_id, asset, price in rows:
+            found.setdefault(run_id, {})[Asset(asset)] = price
+    return found
+
+
+FlowRow = tuple[int, str, datetime, Decimal | None]
+
+
+def _ledger_rows(session: Session, ids: list[int]) -> dict[int, list[FlowRow]]:
+    rows = session.execute(
+        select(
+            CashFlowRow.account_id,
+            CashFlowRow.id,
+            CashFlowRow.kind,
+            CashFlowRow.time,
+            CashFlowRow.value_usdt,
+        )
+        .where(CashFlowRow.account_id.in_(ids))
+        .order_by(CashFlowRow.time, CashFlowRow.id)
     )
-    return {Asset(asset): price for asset, price in rows}
+    found: dict[int, list[FlowRow]] = {}
+    for account_id, flow_id, kind, time, value in rows:
+        found.setdefault(account_id, []).append((flow_id, kind, time, value))
+    return found
 
 
-def _ledger(
-    session: Session, account_id: int, after: datetime
+def _flows_after(
+    rows: list[FlowRow], after: datetime
 ) -> tuple[list[BenchmarkFlow], datetime | None]:
     """Valued flows after the start, and the time of the earliest flow still pending."""
     flows: list[BenchmarkFlow] = []
     pending_at: datetime | None = None
-    rows = session.execute(
-        select(CashFlowRow.id, CashFlowRow.kind, CashFlowRow.time, CashFlowRow.value_usdt)
-        .where(CashFlowRow.account_id == account_id, CashFlowRow.time > after)
-        .order_by(CashFlowRow.time, CashFlowRow.id)
-    )
     for flow_id, kind, time, value in rows:
+        if time <= after:
+            continue
         if value is None:
             pending_at = time if pending_at is None else min(pending_at, time)
         elif value > 0:  # an unpriced coin is worth 0 in NAV too: nothing to match
@@ -128,15 +232,17 @@ def _ledger(
     return flows, pending_at
 
 
-def _applied_flow_ids(session: Session, account_id: int) -> set[int]:
-    return set(
-        session.scalars(
-            select(BenchmarkEventRow.cash_flow_id).where(
-                BenchmarkEventRow.account_id == account_id,
-                BenchmarkEventRow.cash_flow_id.is_not(None),
-            )
+def _applied_flow_ids(session: Session, ids: list[int]) -> dict[int, set[int]]:
+    rows = session.execute(
+        select(BenchmarkEventRow.account_id, BenchmarkEventRow.cash_flow_id).where(
+            BenchmarkEventRow.account_id.in_(ids), BenchmarkEventRow.cash_flow_id.is_not(None)
         )
     )
+    found: dict[int, set[int]] = {}
+    for account_id, flow_id in rows:
+        if flow_id is not None:
+            found.setdefault(account_id, set()).add(flow_id)
+    return found
 
 
 def _write(session: Session, write: BenchmarkWrite, row: BenchmarkStateRow | None) -> None:

@@ -66,9 +66,20 @@ class DatabaseLogSink(logging.Handler):
         Raises:
             SQLAlchemyError: when the database cannot take them (the records stay buffered).
         """
-        if not self._pending:
+        # Taken out one by one (popleft is atomic): `serve` writes from a worker thread while
+        # the event loop keeps logging, and a record logged meanwhile must wait for the next
+        # write rather than be cleared unwritten.
+        rows = [self._pending.popleft() for _ in range(len(self._pending))]
+        if not rows:
             return 0
-        rows = list(self._pending)
+        try:
+            self._store(factory, rows)
+        except BaseException:
+            self._pending.extendleft(reversed(rows))
+            raise
+        return len(rows)
+
+    def _store(self, factory: sessionmaker[Session], rows: list[LogRow]) -> None:
         with transaction(factory) as session:
             named = {row.run_id for row in rows if row.run_id is not None}
             if named:
@@ -82,5 +93,3 @@ class DatabaseLogSink(logging.Handler):
             newest_id = session.scalar(select(func.max(LogRow.id)))
             if newest_id is not None and newest_id > self.keep_rows:
                 session.execute(delete(LogRow).where(LogRow.id <= newest_id - self.keep_rows))
-        self._pending.clear()
-        return len(rows)

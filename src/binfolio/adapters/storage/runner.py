@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
@@ -49,6 +50,19 @@ class DbSizing:
         """
         threads = max(2, min(concurrency, MAX_DB_THREADS))
         return cls(threads=threads, connections=threads + SPARE_CONNECTIONS)
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Translate a database failure of synchronous code (a command) into ``StorageError``.
+
+    Raises:
+        StorageError: from the SQLAlchemy error.
+    """
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StorageError(f"{type(exc).__name__}: {exc}") from exc
 
 
 class DbRunner:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from binfolio.adapters.storage.base import core_table
 from binfolio.adapters.storage.database import insert_if_absent, transaction
+from binfolio.adapters.storage.export_repo import enqueue_run_rows
 from binfolio.adapters.storage.ledger_repo import write_ledger_update
 from binfolio.adapters.storage.models import (
     AccountRow,
@@ -54,9 +55,14 @@ class SnapshotStore:
     Not shared between runs: it remembers which prices it stored.
     """
 
-    def __init__(self, factory: sessionmaker[Session], run_id: str) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], run_id: str, *, outbox: bool = False
+    ) -> None:
         self._factory = factory
         self.run_id = run_id
+        # Sheets export on: each account's row is queued in its own snapshot transaction, so a
+        # stored snapshot always has its row waiting (docs/exports.md).
+        self._outbox = outbox
         self._prices_written: set[str] = set()
         self._account_ids: dict[str, int] = {}
 
@@ -156,6 +162,14 @@ class SnapshotStore:
             )
             if ledger is not None:
                 write_ledger_update(session, account_id, ledger)
+            if self._outbox:
+                enqueue_run_rows(
+                    session,
+                    run_id=self.run_id,
+                    account_id=account_id,
+                    snapshot_id=snapshot_id,
+                    created_at=taken_at,
+                )
         self._prices_written.update(p.asset for p in new_prices)
         return snapshot_id
 

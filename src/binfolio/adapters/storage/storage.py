@@ -20,8 +20,15 @@ from binfolio.adapters.storage.snapshot_store import SnapshotStore
 class SqlStorage:
     """:class:`binfolio.services.ports.Storage` on a SQLAlchemy session factory."""
 
-    def __init__(self, factory: sessionmaker[Session], runner: DbRunner | None = None) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        runner: DbRunner | None = None,
+        *,
+        outbox: bool = False,
+    ) -> None:
         self.factory = factory
+        self.outbox = outbox
         self.db = runner or DbRunner(DbSizing.for_concurrency(0).threads)
         self.ledger = LedgerRepo(factory)
         self.klines = KlineRepo(factory)
@@ -30,7 +37,7 @@ class SqlStorage:
 
     def run_writer(self, run_id: str) -> SnapshotStore:
         """A writer for one snapshot run."""
-        return SnapshotStore(self.factory, run_id)
+        return SnapshotStore(self.factory, run_id, outbox=self.outbox)
 
     def account_ids(self, names: Collection[str]) -> dict[str, int]:
         """Ids of the named accounts that exist."""

@@ -32,6 +32,11 @@ _COMMAND_MODULES: list[str] = [
     "report",
     "simulator",
     "snapshot",
+    "export",
+    "serve",
+    "health",
+    "webhook",
+    "dashboard",
 ]
 
 

@@ -28,6 +28,7 @@ def doctor(ctx: typer.Context) -> None:
     from binfolio.config_load import ConfigError, load_settings
     from binfolio.services.doctor import checks
     from binfolio.services.doctor.results import CheckResult, CheckStatus
+    from binfolio.services.export.doctor import check_sheets
 
     environ = environment()
     path = config_path(ctx) or default_config_path(environ)
@@ -50,6 +51,7 @@ def doctor(ctx: typer.Context) -> None:
         engine.dispose()
     results += account_results
     results += asyncio.run(_check_keys(settings, resolved))
+    results += check_sheets(settings)
     _print(results)
     failed = any(r.status is CheckStatus.FAIL for r in results)
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from binfolio.services.report.figures import Report
 
 
-
 class Format(StrEnum):
     """What `binfolio report` prints."""
 
@@ -78,7 +77,8 @@ def report(
     """NAV against the money-matched benchmark, with TWR, alpha, drawdown, volatility, Sharpe."""
     from binfolio.domain.clock import utc_now
     from binfolio.domain.periods import PeriodError, resolve
-    from binfolio.services.report.figures import UnknownAccountError, build_report
+    from binfolio.errors import UnknownAccountError
+    from binfolio.services.report.figures import build_report
     from binfolio.services.report.render import report_csv, report_json
 
     try:

@@ -1,10 +1,13 @@
-"""`binfolio snapshot`: one collection run now, as a table or the JSON object of docs/architecture.md.
+"""`binfolio snapshot`: one collection run now, as a table or JSON (docs/architecture.md).
 
 Exit codes: 0 every account complete, 1 any partial or failed, 2 bad configuration.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import typer
@@ -24,8 +27,11 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
     from binfolio.bootstrap import App
+    from binfolio.entrypoints.followups import Followups
     from binfolio.services.accounts.registry import ResolvedAccount
     from binfolio.services.collect.results import RunResult
+
+log = logging.getLogger(__name__)
 
 _STATUS_STYLE = {"complete": "green", "partial": "yellow", "failed": "red"}
 # Beyond this many accounts the run prints counts and the total instead of a table.
@@ -41,7 +47,6 @@ def snapshot(
 ) -> None:
     """Take a snapshot of every wallet of every account now, value it, and store it."""
     import asyncio
-    import logging
 
     # httpx logs every request at INFO; the run's own summary says what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -56,7 +61,13 @@ def snapshot(
                 "BINANCE_API_KEY/BINANCE_API_SECRET, or run `binfolio accounts add NAME`"
             )
             raise typer.Exit(EXIT_CONFIG)
-        result = asyncio.run(_run(app, accounts, progress=not as_json))
+        followups = _followups(app)
+        with _locked(app, accounts) as held:
+            if not held:
+                # Every account is being collected by another process right now: that run
+                # stores this moment's snapshot; nothing is wrong (docs/service.md).
+                raise typer.Exit(EXIT_OK)
+            result = asyncio.run(_run(app, held, followups, progress=not as_json))
     if as_json:
         import json
 
@@ -68,16 +79,60 @@ def snapshot(
     raise typer.Exit(EXIT_OK if result.all_complete else EXIT_FAILED)
 
 
-async def _run(app: App, accounts: list[ResolvedAccount], *, progress: bool) -> RunResult:
-    """The run, with a progress bar on a terminal (accounts done, waits on Binance's limits)."""
+@contextmanager
+def _locked(app: App, accounts: list[ResolvedAccount]) -> Iterator[list[ResolvedAccount]]:
+    """The accounts this run may collect: their run locks, taken for the run's duration.
+
+    An account another process is collecting (``serve``, an overrunning cron job) is waited for
+    up to ``collector.lock_wait_s``, then reported as "skipped: already running".
+    """
+    from binfolio.adapters.storage.locks import acquire_accounts, run_locks_for
+
+    locks = run_locks_for(app.engine)
+    names = [a.name for a in accounts]
+    try:
+        with acquire_accounts(locks, names, app.settings.collector.lock_wait_s) as grant:
+            for name in grant.busy:
+                err_console.print(f"{name}: skipped: already running", highlight=False)
+            yield [a for a in accounts if a.name in grant.held]
+    finally:
+        locks.close()
+
+
+def _followups(app: App) -> Followups:
+    """The Sheets export and the alerts after the run, when configured."""
+    from binfolio.adapters.notify import NotifierConfigError
+    from binfolio.entrypoints.followups import build_followups
+
+    try:
+        return build_followups(app, breaker=False)
+    except NotifierConfigError as exc:
+        err_console.print(f"[red]✗[/] alerts.urls: {exc}")
+        raise typer.Exit(EXIT_CONFIG) from None
+
+
+async def _run(
+    app: App, accounts: list[ResolvedAccount], followups: Followups, *, progress: bool
+) -> RunResult:
+    """The run, with a progress bar on a terminal (accounts done, waits on Binance's limits),
+    then its exports and alerts."""
     from binfolio.entrypoints.cli.progress import RunProgress
     from binfolio.services.collect.job import snapshot_job
 
-    async with app.exchange(len(accounts)) as exchange:
-        with RunProgress(err_console, len(accounts), exchange, enabled=progress) as bar:
-            return await snapshot_job(
-                app.settings, accounts, app.storage, exchange, on_account=bar.account_done
-            )
+    try:
+        async with app.exchange(len(accounts)) as exchange:
+            with RunProgress(err_console, len(accounts), exchange, enabled=progress) as bar:
+                result = await snapshot_job(
+                    app.settings, accounts, app.storage, exchange, on_account=bar.account_done
+                )
+        for hook in followups.hooks:
+            try:
+                await hook(result)
+            except Exception:  # the snapshot is stored; a follow-up must not undo that
+                log.exception("after the run: %s failed", getattr(hook, "__name__", hook))
+        return result
+    finally:
+        await followups.aclose()
 
 
 def _money(value: Decimal | None) -> str:

@@ -18,6 +18,7 @@ connection is held while klines are fetched.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -33,7 +34,7 @@ from binfolio.domain.benchmark import (
 from binfolio.domain.clock import to_ms, utc_now
 from binfolio.domain.types import Asset
 from binfolio.services.ledger.kline_prices import PENDING, KlineCloses, KlineSource
-from binfolio.services.ports import BenchmarkStart, BenchmarkWrite, Storage
+from binfolio.services.ports import BenchmarkInputs, BenchmarkStart, BenchmarkWrite, Storage
 
 log = logging.getLogger(__name__)
 
@@ -71,21 +72,66 @@ async def update_benchmark(
     Raises:
         Exception: whatever the kline source raises (nothing is written then).
     """
+    [result] = await update_many(
+        storage, {account_id: spec}, klines=klines, now=now, rebuild=rebuild
+    )
+    return result
+
+
+async def update_many(
+    storage: Storage,
+    specs: Mapping[int, BasketSpec],
+    *,
+    klines: KlineSource | None,
+    now: datetime | None = None,
+    rebuild: bool = False,
+) -> list[BenchmarkUpdate]:
+    """Update the benchmarks of many accounts: one read, the arithmetic, one write.
+
+    A run of hundreds of accounts would otherwise pay a read and a write transaction per
+    account; here the stores answer for all of them at once (``BenchmarkStore``).
+
+    Raises:
+        Exception: whatever the kline source raises (nothing is written then).
+    """
     until = now or utc_now()
-    result = BenchmarkUpdate(account_id)
-    inputs = await storage.db.call(storage.benchmarks.load, account_id, spec)
-    if inputs is None:
-        return result
+    loaded = await storage.db.call(storage.benchmarks.load_many, dict(specs))
+    closes = KlineCloses(storage.klines, storage.db, klines, now_ms=to_ms(until))
+    results: list[BenchmarkUpdate] = []
+    writes: list[BenchmarkWrite] = []
+    for account_id, spec in specs.items():
+        inputs = loaded.get(account_id)
+        result = BenchmarkUpdate(account_id)
+        results.append(result)
+        if inputs is not None:
+            write = await _compute(result, inputs, spec, closes, until, rebuild=rebuild)
+            if write is not None:
+                writes.append(write)
+    if writes:
+        await storage.db.call(storage.benchmarks.save_many, writes, dict(closes.fresh))
+    return results
+
+
+async def _compute(
+    result: BenchmarkUpdate,
+    inputs: BenchmarkInputs,
+    spec: BasketSpec,
+    closes: KlineCloses,
+    until: datetime,
+    *,
+    rebuild: bool,
+) -> BenchmarkWrite | None:
+    """The account's new events and state; None when the benchmark cannot start yet."""
     first, stored = inputs.start, inputs.stored
     stale = stored is not None and (
         stored.fingerprint != spec.fingerprint() or stored.start_snapshot_id != first.snapshot_id
     )
-    closes = KlineCloses(storage.klines, storage.db, klines, now_ms=to_ms(until))
     start_event: AppliedEvent | None = None
     if stored is None or rebuild or stale:
         start_event = await _start_event(spec, first, inputs.start_prices, closes)
         if start_event is None:
-            return _no_start(result, first)
+            _no_start(result, first)
+            return None
         state = engine.state_after(start_event)
         applied_ids: set[int] = set()
     else:
@@ -98,7 +144,8 @@ async def update_benchmark(
     if plan.needs_rebuild:
         start_event = await _start_event(spec, first, inputs.start_prices, closes)
         if start_event is None:
-            return _no_start(result, first)
+            _no_start(result, first)
+            return None
         state = engine.state_after(start_event)
         plan = engine.plan(spec, state, inputs.flows, horizon)
     applied, state, waiting, missing = await _apply_all(spec, state, plan.events, closes)
@@ -110,20 +157,17 @@ async def update_benchmark(
     if missing:
         result.warnings.append(missing)
     for warning in result.warnings:
-        log.warning("benchmark of account %d: %s", account_id, warning)
-    write = BenchmarkWrite(
-        account_id=account_id,
+        log.warning("benchmark of account %d: %s", result.account_id, warning)
+    return BenchmarkWrite(
+        account_id=result.account_id,
         spec=spec,
         start=first,
         start_event=start_event,
         applied=applied,
         state=state,
         now=until,
-        closes=dict(closes.fresh),
         base_count=stored.event_count if stored is not None else None,
     )
-    await storage.db.call(storage.benchmarks.save, write)
-    return result
 
 
 def _no_start(result: BenchmarkUpdate, first: BenchmarkStart) -> BenchmarkUpdate:

@@ -7,6 +7,7 @@ keeps the next account from starting.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -70,6 +71,10 @@ async def read_account(
     reconciliation = (
         read_reconciliation(job.client, deadline=deadline) if options.reconcile else _none()
     )
+    # The cash flows need only the run's prices: read them while the wallets are read, so an
+    # account costs one round trip of latency instead of three.
+    flow_notes: list[str] = []
+    flows = asyncio.create_task(_run_flow_hook(job, options, deadline, taken_at, flow_notes))
     reads, binance_wallets = await asyncio.gather(
         read_wallets(
             job.client,
@@ -88,6 +93,9 @@ async def read_account(
     )
     ledger: LedgerUpdate | None = None
     if fatal is not None:
+        flows.cancel()  # nothing of a bad key's account is stored
+        with contextlib.suppress(asyncio.CancelledError):
+            await flows
         snapshot = failed_snapshot([str(fatal)])
     else:
         if isinstance(binance_wallets, str):
@@ -99,7 +107,8 @@ async def read_account(
             tolerance_pct=options.reconcile_tolerance_pct,
         )
         notes += _drift_note(snapshot, options.reconcile_tolerance_pct)
-        ledger = await _run_flow_hook(job, options, deadline, taken_at, notes)
+        ledger = await flows
+        notes += flow_notes
     line = AccountLine(
         snapshot.status.value,
         job.client.stats.requests,

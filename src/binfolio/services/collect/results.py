@@ -1,7 +1,7 @@
 """What a collection run returns: per-account results and the run, and their JSON shape.
 
-The JSON is the public ``binfolio snapshot --json`` object (docs/architecture.md, "Public interfaces"); money is a decimal
-string, never a float.
+The JSON is the public ``binfolio snapshot --json`` object (docs/architecture.md, "Public
+interfaces"); money is a decimal string, never a float.
 """
 
 from __future__ import annotations

@@ -14,13 +14,12 @@ together or not at all.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from binfolio.domain.benchmark import BasketSpec
-from binfolio.services.benchmark.update import BenchmarkUpdate, update_benchmark
+from binfolio.services.benchmark.update import BenchmarkUpdate, update_many
 from binfolio.services.collect.options import FlowContext
 from binfolio.services.ledger.flow_prices import routes_in
 from binfolio.services.ledger.kline_prices import KlineSource
@@ -28,8 +27,6 @@ from binfolio.services.ledger.sync import DEFAULT_OVERLAP, fetch_cash_flows
 from binfolio.services.ports import LedgerUpdate, Storage
 
 log = logging.getLogger(__name__)
-
-BENCHMARKS_IN_FLIGHT = 8
 
 
 def ledger_flow_hook(
@@ -71,20 +68,11 @@ async def update_benchmarks(
     next run; it is derived data and never blocks collection.
     """
     ids = await storage.db.call(storage.account_ids, list(specs))
-    # Accounts are independent; a few at a time keeps the worker threads busy without
-    # queueing every account's reads at once.
-    gate = asyncio.Semaphore(BENCHMARKS_IN_FLIGHT)
-
-    async def one(name: str, spec: BasketSpec) -> BenchmarkUpdate | None:
-        async with gate:
-            try:
-                return await update_benchmark(
-                    storage, account_id=ids[name], spec=spec, klines=klines, now=now
-                )
-            except Exception:  # derived data: a failure here must not fail the run
-                log.exception("benchmark of account %s could not be updated", name)
-                return None
-
-    named = [(name, spec) for name, spec in specs.items() if name in ids]
-    done = await asyncio.gather(*(one(name, spec) for name, spec in named))
-    return {name: update for (name, _), update in zip(named, done, strict=True) if update}
+    by_id = {ids[name]: spec for name, spec in specs.items() if name in ids}
+    names = {account_id: name for name, account_id in ids.items()}
+    try:
+        results = await update_many(storage, by_id, klines=klines, now=now)
+    except Exception:  # derived data: a failure here must not fail the run
+        log.exception("benchmarks could not be updated; the next run tries again")
+        return {}
+    return {names[r.account_id]: r for r in results}

@@ -1,9 +1,9 @@
 """1-minute kline closes, fetched at most once per symbol and minute and kept in ``kline_prices``.
 
 Flows and rebalances are priced at "the close of the 1-minute kline containing the time"
-(docs/performance.md). A close is final only once the minute is over, so we ask Binance for two klines
-from the minute: a second one proves the first has closed. Only final closes are cached; a minute
-that is still open answers :data:`PENDING`, and the caller tries again on its next run.
+(docs/performance.md). A close is final only once the minute is over, so we ask Binance for two
+klines from the minute: a second one proves the first has closed. Only final closes are cached;
+a minute that is still open answers :data:`PENDING`, and the caller tries again on its next run.
 
 A minute with no kline of its own (a trading halt or a maintenance gap: the first kline from it
 opens later) takes the close of the last kline that opened before it, once the minute is final;

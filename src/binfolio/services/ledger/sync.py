@@ -14,6 +14,7 @@ Flows stored ``pending`` or ``unpriced`` are valued again whenever the window re
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -154,10 +155,14 @@ async def read_history(history: HistorySource, start: datetime, end: datetime) -
     """
     found: dict[tuple[str, str], CashFlow] = {}
     for chunk_start, chunk_end in chunks(start, end):
-        for record in await history.deposit_history(start_ms=chunk_start, end_ms=chunk_end):
+        deposits, withdrawals = await asyncio.gather(
+            history.deposit_history(start_ms=chunk_start, end_ms=chunk_end),
+            history.withdraw_history(start_ms=chunk_start, end_ms=chunk_end),
+        )
+        for record in deposits:
             if (flow := parse_deposit(record)) is not None:
                 found[(flow.kind.value, flow.binance_id)] = flow
-        for record in await history.withdraw_history(start_ms=chunk_start, end_ms=chunk_end):
+        for record in withdrawals:
             if (flow := parse_withdrawal(record)) is not None:
                 found[(flow.kind.value, flow.binance_id)] = flow
     return sorted(found.values(), key=lambda f: (f.time, f.kind.value, f.binance_id))

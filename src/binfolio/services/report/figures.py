@@ -20,14 +20,10 @@ from binfolio.domain.money import ZERO
 from binfolio.domain.performance import FlowAt, ValuePoint, modified_dietz
 from binfolio.domain.periods import Period
 from binfolio.domain.portfolio import AccountSeries, Summary, summarise_account, summarise_all
-from binfolio.errors import BinfolioError
+from binfolio.errors import BinfolioError, UnknownAccountError
 from binfolio.services.report.data import BenchmarkPath, ReportSource, Snapshots
 
 ALL = "all"
-
-
-class UnknownAccountError(BinfolioError, LookupError):
-    """The report was asked for an account binfolio has no record of."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ def _window(call: Call, default_days: int = 90) -> tuple[int, int]:
     if start is None:
         start = end - default_days * _DAY_MS
     if end - start > _MAX_WINDOW_MS:
-        # Undocumented on Binance; -1127 is the closest documented code (contract §9).
+        # Binance documents no code for a window of 90 days or more; -1127 is the closest one.
         raise errors.bad_request(-1127, "More than 2160 hours between startTime and endTime.")
     return start, end
 
@@ -172,7 +172,7 @@ ENDPOINTS = [
         "GET", "/sapi/v1/asset/wallet/balance", _wallet_balance, weight=60, security="USER_DATA"
     ),
     Endpoint("GET", "/sapi/v1/asset/transfer", _transfers, security="USER_DATA"),
-    # ccxt load_markets() start-up calls; an empty list is accepted (contract §1.3).
+    # ccxt's load_markets() calls these at start-up; it accepts an empty list.
     Endpoint("GET", "/sapi/v1/capital/config/getall", _empty_list, weight=10, security="USER_DATA"),
     Endpoint("GET", "/sapi/v1/margin/allPairs", _empty_list, security="API_KEY"),
     Endpoint(

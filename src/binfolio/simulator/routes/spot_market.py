@@ -25,7 +25,7 @@ _STP_MODES = ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH", "DECREMENT"
 
 
 def symbol_info(spec: SymbolSpec) -> dict[str, Any]:
-    """One symbol of ``exchangeInfo`` with its filters (contract §4.3)."""
+    """One symbol of ``exchangeInfo`` with its filters (Binance's "Filters" page)."""
     return {
         "symbol": spec.symbol,
         "status": "TRADING",

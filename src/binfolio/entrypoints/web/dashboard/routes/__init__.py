@@ -1,0 +1,1 @@
+"""One router per resource: pages, JSON API, live events, health."""
