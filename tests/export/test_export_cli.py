@@ -170,3 +170,34 @@ def test_export_sheets_with_export_off_exits_2_saying_what_to_set(tmp_path: Path
     assert "Sheets export is off: set sheets.spreadsheet_id (or GOOGLE_SPREADSHEET_ID)" in (
         result.stderr
     )
+
+
+def test_snapshot_with_sheets_configured_appends_its_rows_without_a_resync(
+    simulator: SimulatorHandle, google: FakeGoogle, key_file: Path, tmp_path: Path
+) -> None:
+    simulator.set_prices({"BTCUSDT": "60000", "ETHUSDT": "3000"})
+    creds = simulator.create_account("main", balances={"spot": {"USDT": "1000", "BTC": "0.5"}})
+    url = migrated_sqlite(tmp_path)
+    env = environment(
+        tmp_path,
+        url,
+        {
+            "BINANCE_API_KEY": creds.api_key,
+            "BINANCE_API_SECRET": creds.api_secret,
+            "BINFOLIO_BINANCE__BASE_URL": simulator.base_url,
+            "BINFOLIO_BINANCE__FUTURES_BASE_URL": simulator.base_url,
+        }
+        | sheets_env(google, key_file),
+    )
+
+    first = binfolio(tmp_path, env, "snapshot", "--json")
+    google.fail("append", status=500, times=3)  # a Google outage for the second run's send
+    second = binfolio(tmp_path, env, "snapshot", "--json")
+    after_outage = google.rows(SPREADSHEET, WORKSHEET)
+    third = binfolio(tmp_path, env, "snapshot", "--json")
+
+    assert (first.returncode, second.returncode, third.returncode) == (0, 0, 0), second.stderr
+    run_ids = [json.loads(r.stdout)["run_id"] for r in (first, second, third)]
+    # The outage cost nothing: the second run's row waited and went with the third's.
+    assert [r[9] for r in after_outage[1:]] == run_ids[:1]
+    assert [r[9] for r in google.rows(SPREADSHEET, WORKSHEET)[1:]] == run_ids
