@@ -48,8 +48,12 @@ Each class lives next to the code that raises it (module in brackets); this is t
     ├── SnapshotMismatchError        reject: those snapshots do not exist, belong to another
     │                                account or are out of order [services.report.figures]
     ├── AccountExistsError           reject: the name is taken [services.accounts.registry]
-    └── DemoDirectoryError           stop: the demo directory holds files the demo did not make
-                                     [entrypoints.demo]
+    ├── DemoDirectoryError           stop: the demo directory holds files the demo did not make
+    │                                [entrypoints.demo]
+    ├── BackfillError                stop the demo: its history could not be written
+    │                                [entrypoints.demo_backfill]
+    └── DemoServerError              stop the demo: a server could not start (port taken)
+                                     [entrypoints.demo_live]
 
 The domain's errors are also ``ValueError`` and the lookups' ``LookupError``, so code that catches
 those keeps working. A new exception joins this tree (tests/unit/test_errors.py checks that the

@@ -24,6 +24,8 @@ from binfolio.simulator.testing import SimulatorHandle
 
 FEE = Decimal("0.001")
 _TRADE_USDT = Decimal(300)
+_FUTURES = frozenset({"futures"})
+_SPOT_EARN = frozenset({"spot", "earn"})
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Event:
     what: str
     apply: Callable[[SimulatorHandle, int], None]
     """``apply(simulator, time_ms)``."""
+    wallets: frozenset[str] = frozenset({"spot"})
+    """The wallet groups the event changes (read again after it)."""
 
 
 def _deposit(account: str, coin: str, amount: str) -> Callable[[SimulatorHandle, int], None]:
@@ -59,7 +63,7 @@ def _state(sim: SimulatorHandle) -> Any:
 
 
 def _swap(account: str, asset: str, buy: bool, usdt: Decimal | None = None) -> Callable[..., None]:
-    """Buy ``asset`` for ``usdt`` (all spot USDT when None), or sell as much, at the hour's price."""
+    """Buy ``asset`` for ``usdt`` (all spot USDT when None), or sell as much, at the price."""
 
     def apply(sim: SimulatorHandle, time_ms: int) -> None:
         state = _state(sim)
@@ -72,7 +76,9 @@ def _swap(account: str, asset: str, buy: bool, usdt: Decimal | None = None) -> C
                 holder.debit("USDT", cash)
                 holder.credit(asset, (cash / price * (1 - FEE)).quantize(Decimal("0.00001")))
             else:
-                amount = min((cash / price).quantize(Decimal("0.00001")), holder.balance(asset).free)
+                amount = min(
+                    (cash / price).quantize(Decimal("0.00001")), holder.balance(asset).free
+                )
                 holder.debit(asset, amount)
                 holder.credit("USDT", (amount * price * (1 - FEE)).quantize(Decimal("0.01")))
 
@@ -124,17 +130,23 @@ def story(hours: int) -> list[Event]:
         events.append(Event(hour, "Trader", what, _swap("Trader", "SOL", buy, _TRADE_USDT)))
     for day, hour in enumerate(range(20, hours, 24)):
         pnl = ("85.40", "-42.10", "130.00", "-18.75", "61.20")[day % 5]
-        events.append(Event(hour, "Trader", f"futures PnL {pnl}", _futures_pnl("Trader", pnl)))
+        pnl_event = _futures_pnl("Trader", pnl)
+        events.append(Event(hour, "Trader", f"futures PnL {pnl}", pnl_event, _FUTURES))
     weekly = list(range(24 * 7, hours, 24 * 7)) or [half]
     for hour in weekly:
         events.append(Event(hour, "Saver", "deposit 250 USDT", _deposit("Saver", "USDT", "250")))
-        events.append(Event(hour + 1, "Saver", "250 USDT to Earn", _to_earn("Saver", Decimal(250))))
+        subscribe = _to_earn("Saver", Decimal(250))
+        events.append(Event(hour + 1, "Saver", "250 USDT to Earn", subscribe, _SPOT_EARN))
     return sorted((e for e in events if 0 < e.hour <= hours), key=lambda e: e.hour)
 
 
-def apply_events(sim: SimulatorHandle, events: list[Event], moment: datetime) -> set[str]:
-    """Apply ``events`` ten minutes before ``moment``; returns the accounts they changed."""
+def apply_events(
+    sim: SimulatorHandle, events: list[Event], moment: datetime
+) -> dict[str, set[str]]:
+    """Apply ``events`` ten minutes before ``moment``; returns account → wallets changed."""
     time_ms = to_ms(moment - timedelta(minutes=10))
+    changed: dict[str, set[str]] = {}
     for event in events:
         event.apply(sim, time_ms)
-    return {event.account for event in events}
+        changed.setdefault(event.account, set()).update(event.wallets)
+    return changed

@@ -69,3 +69,23 @@ def create_demo_account(state: SimState, name: str = "demo") -> Account:
         ),
     )
     return account
+
+
+# The three accounts of `binfolio demo`: a holder, a trader and a saver, so that the dashboard
+# shows three different shapes of portfolio against the same BTC/ETH benchmark.
+DEMO_PORTFOLIOS: dict[str, dict[str, dict[str, str]]] = {
+    "HODL": {
+        "spot": {"BTC": "0.35", "ETH": "4", "USDT": "250"},
+    },
+    "Trader": {
+        "spot": {"USDT": "4000", "BTC": "0.03", "SOL": "40", "BNB": "5"},
+        "funding": {"USDT": "150"},
+        "futures": {"USDT": "2500"},
+    },
+    "Saver": {
+        "spot": {"USDT": "300"},
+        "funding": {"USDT": "100"},
+        "earn_flexible": {"USDT": "12000", "BTC": "0.05"},
+        "earn_locked": {"ETH": "2"},
+    },
+}

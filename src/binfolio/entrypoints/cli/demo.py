@@ -1,4 +1,8 @@
-"""`binfolio demo`: simulator + demo accounts + backfilled history + live snapshots, zero config."""
+"""`binfolio demo`: simulator, three accounts, backfilled history, dashboard and paper webhook.
+
+Exit codes: 0 after Ctrl-C (or ``--steps`` live steps); 2 when the demo folder holds something
+the demo did not make, or a port is taken.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,8 @@ from binfolio.entrypoints.cli import heap
 from binfolio.entrypoints.cli.common import EXIT_CONFIG, EXIT_OK, console, err_console
 
 if TYPE_CHECKING:
-    from binfolio.adapters.binance.limiter import WeightLimiter
-    from binfolio.domain.clock import Clock
-    from binfolio.entrypoints.demo import Demo
+    from binfolio.entrypoints.demo import Demo, DemoOptions
+    from binfolio.entrypoints.demo_live import Urls
     from binfolio.services.collect.results import RunResult
 
 
@@ -21,122 +24,152 @@ def demo(
     scenario: str = typer.Option(
         "bull", "--scenario", help="Market scenario: steady, bull, bear, crash or sideways."
     ),
+    days: int = typer.Option(90, "--days", min=1, max=365, help="Days of hourly history."),
+    port: int = typer.Option(
+        8000, "--port", min=1, max=65534, help="Dashboard port; the webhook uses port + 1."
+    ),
     seed: int = typer.Option(7, "--seed", help="Seed of the simulated prices."),
-    port: int = typer.Option(8002, "--port", help="Port of the simulator (0: any free port)."),
-    backfill_days: int = typer.Option(
-        7, "--backfill-days", min=1, max=60, help="Days of history to backfill first."
+    step_s: float = typer.Option(
+        10.0, "--step", min=0.1, help="Real seconds per simulated hour once live."
     ),
-    interval_s: float = typer.Option(
-        20.0, "--interval", min=1.0, help="Seconds between live snapshots."
-    ),
-    speed: float = typer.Option(
-        120.0, "--speed", min=0.0, help="Simulated seconds per real second once live."
-    ),
-    runs: int = typer.Option(0, "--runs", min=0, help="Stop after N live snapshots (0: never)."),
+    steps: int = typer.Option(0, "--steps", min=0, help="Stop after N live hours (0: never)."),
     data_dir: Path | None = typer.Option(
-        None, "--data-dir", help="Demo data directory (wiped at start). Default: <data dir>/demo."
+        None, "--data-dir", help="Demo folder (wiped at start). Default: <data dir>/demo."
     ),
 ) -> None:
-    """Run binfolio against the built-in Binance simulator with demo accounts; no setup needed."""
-    import time
+    """Run the whole product on the built-in Binance simulator; nothing to set up."""
+    import logging
 
     import platformdirs
 
     from binfolio.entrypoints.demo import (
+        SCENARIOS,
         DemoDirectoryError,
         DemoOptions,
-        backfill,
-        go_live,
         started_demo,
         wipe_demo_dir,
     )
-    from binfolio.log import Redactor, setup_logging
+    from binfolio.entrypoints.demo_live import DemoServerError
 
-    options = DemoOptions(
-        scenario=scenario,
-        seed=seed,
-        backfill_days=backfill_days,
-        speed=speed,
-        interval_s=interval_s,
-        port=port,
-    )
+    if scenario not in SCENARIOS:
+        err_console.print(f"[red]✗[/] --scenario {scenario}: choose one of {', '.join(SCENARIOS)}")
+        raise typer.Exit(EXIT_CONFIG)
+    options = DemoOptions(scenario, seed, days, port, step_s, steps)
     directory = data_dir or Path(platformdirs.user_data_dir("binfolio")) / "demo"
-    setup_logging(level="WARNING", file_path=None, redactor=Redactor())
-    from binfolio.adapters.binance.limiter import WeightLimiter
-
-    heap.started()  # the demo runs for hours: collect normally from here on
-    # One limiter for the whole session, as `serve` keeps: weight budgets carry across runs.
-    limiter = WeightLimiter()
-
-    def run(running: Demo, clock: Clock, with_ledger: bool) -> RunResult:
-        return _run(running, clock, limiter=limiter, ledger=with_ledger)
-
     try:
         wipe_demo_dir(directory)
     except DemoDirectoryError as exc:
         err_console.print(f"[red]✗[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None
+    # httpx logs every request at INFO; each run's own summary says what matters (as `serve`).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    heap.started()  # the demo runs for hours: collect normally from here on
     with started_demo(options, directory) as running:
-        console.print(f"[bold]binfolio demo[/] — simulator at {running.simulator.base_url}")
-        console.print(f"  config   {running.config_path}")
-        console.print(f"  try      binfolio --config {running.config_path} report", highlight=False)
-        console.print(f"  database {running.settings.database_url}")
-        with console.status(f"Backfilling {backfill_days} days of snapshots…"):
-            history = backfill(running, options, run)
-        console.print(f"[green]✓[/] backfilled {len(history)} snapshot runs")
-        go_live(running, options)
-        done = 0
+        console.print(
+            f"[bold]binfolio demo[/] — scenario {scenario}, simulator at "
+            f"{running.simulator.base_url}",
+            highlight=False,
+        )
+        console.print(f"  demo folder  {directory}", highlight=False)
         try:
-            while runs == 0 or done < runs:
-                if done:
-                    time.sleep(interval_s)
-                result = run(running, running.market_clock(), True)
-                _show_run(result)
-                _show_report(running)
-                done += 1
+            _run(running, options)
         except KeyboardInterrupt:
             console.print("stopped")
+        except DemoServerError as exc:
+            err_console.print(f"[red]✗[/] {exc}", highlight=False)
+            raise typer.Exit(EXIT_CONFIG) from None
     raise typer.Exit(EXIT_OK)
 
 
-def _run(running: Demo, clock: Clock, *, limiter: WeightLimiter, ledger: bool) -> RunResult:
+def _run(running: Demo, options: DemoOptions) -> None:
     import asyncio
 
-    from binfolio.bootstrap import make_exchange
-    from binfolio.services.collect.job import snapshot_job
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    async def go() -> RunResult:
-        exchange = make_exchange(
-            running.settings, len(running.accounts), limiter=limiter, clock=clock
+    from binfolio.entrypoints.demo_backfill import backfill
+    from binfolio.entrypoints.demo_live import run_live
+
+    async def main() -> None:
+        columns = (
+            TextColumn("[bold]backfill[/] {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("hours"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
         )
-        async with exchange:
-            return await snapshot_job(
-                running.settings,
-                running.accounts,
-                running.storage,
-                exchange,
-                clock=clock,
-                ledger=ledger,
-            )
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(f"{options.days} days × 3 accounts", total=options.days * 24 + 1)
 
-    return asyncio.run(go())
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            filled = await backfill(running, options.days, progress)
+        console.print(
+            f"[green]✓[/] backfilled {filled.runs:,} hourly runs, {filled.snapshots:,} snapshots "
+            f"({filled.events} deposits, withdrawals and trades) in {filled.seconds:.1f} s"
+        )
+        console.print(
+            "  the first live run reads their deposits and withdrawals and builds the benchmarks…"
+        )
+        await run_live(
+            running,
+            step_s=options.step_s,
+            steps=options.steps,
+            on_ready=lambda urls: _show_ready(running, urls, options),
+            on_step=_show_step,
+        )
+        console.print("stopped")
+
+    asyncio.run(main())
 
 
-def _show_run(result: RunResult) -> None:
-    from binfolio.entrypoints.cli.snapshot import print_run_table
+def _show_ready(running: Demo, urls: Urls, options: DemoOptions) -> None:
+    from binfolio.entrypoints.demo_live import signal_curl
 
-    print_run_table(result)
+    config = running.config_path
+    secret = running.webhook_secret
+    console.print()
+    console.print(f"[bold]Dashboard[/]       {urls.dashboard}", highlight=False)
+    console.print(f"[bold]Webhook[/]         {urls.webhook}/webhook  (paper trading)")
+    console.print(f"[bold]Webhook secret[/]  {secret}", highlight=False)
+    console.print(f"[bold]CSV exports[/]     {running.data_dir / 'exports'}", highlight=False)
+    console.print("Send a TradingView-style signal:", highlight=False)
+    console.print(f"  {signal_curl(urls.webhook, secret)}", highlight=False, soft_wrap=True)
+    console.print("…and see it in the trader's status:", highlight=False)
+    console.print(
+        f"  curl -s -H 'Authorization: Bearer {secret}' {urls.webhook}/status",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(f"Try:  binfolio --config {config} report", highlight=False, soft_wrap=True)
+    console.print(
+        f"One simulated hour every {options.step_s:g} s. Ctrl-C stops everything.",
+        highlight=False,
+    )
+    console.print()
 
 
-def _show_report(running: Demo) -> None:
-    from binfolio.domain.periods import resolve
-    from binfolio.entrypoints.cli.report import print_table
-    from binfolio.entrypoints.demo import now_of
-    from binfolio.services.report.figures import build_report
+def _show_step(result: RunResult) -> None:
+    navs = "  ".join(f"{a.account} {_money(a.nav_usdt)}" for a in result.accounts)
+    console.print(
+        f"{result.started_at:%Y-%m-%d %H:%M} UTC  {result.status:<8}  {navs}  "
+        f"({result.duration_ms} ms)",
+        highlight=False,
+    )
 
-    with running.storage.report_source() as source:
-        period = resolve(preset="all", since=None, until=None, now=now_of(running))
-        print_table(build_report(source, period), console)
+
+def _money(value: object) -> str:
+    from decimal import Decimal
+
+    return f"{value:,.2f}" if isinstance(value, Decimal) else "—"
 
 
 def register(app: typer.Typer) -> None:

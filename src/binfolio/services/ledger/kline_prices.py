@@ -17,10 +17,10 @@ import logging
 from collections.abc import Iterable
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any
 
 from binfolio.domain.money import MoneyParseError, to_decimal
-from binfolio.services.ports import Db, KlineCache, KlineKey
+from binfolio.services.ports import Db, KlineCache, KlineKey, KlineReader
 
 log = logging.getLogger(__name__)
 
@@ -30,24 +30,8 @@ MINUTE_MS = 60_000
 _FINAL_AFTER_MS = 60 * MINUTE_MS
 
 
-class KlineSource(Protocol):
-    """Anything that answers ``GET /api/v3/klines`` (our Binance client does)."""
-
-    async def klines(
-        self,
-        symbol: str,
-        interval: str,
-        *,
-        start_ms: int | None,
-        limit: int,
-        end_ms: int | None = None,
-    ) -> list[list[Any]]:
-        """Binance kline arrays ``[open_time, open, high, low, close, ...]``, oldest first.
-
-        Without ``start_ms`` Binance answers the last ``limit`` klines opening at or before
-        ``end_ms``.
-        """
-        ...
+KlineSource = KlineReader
+"""Anything that answers ``GET /api/v3/klines`` (our Binance client does)."""
 
 
 class Pending(Enum):
