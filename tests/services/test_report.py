@@ -189,6 +189,17 @@ async def test_since_starts_at_the_last_complete_snapshot_before_it(stored: Stor
     assert [entry["account"] for entry in report_json(report)["accounts"]] == ["main", "all"]
 
 
+async def test_without_total_the_account_line_is_the_same_and_all_is_left_out(
+    stored: Stored,
+) -> None:
+    since = S2 + timedelta(hours=2)
+    with stored.factory() as session:
+        alone = build_report(ReportRepo(session), Period(since, UNTIL), "main", total=False)
+
+    assert [entry.account for entry in alone.lines] == ["main"]
+    assert line(alone, "main") == line(stored.report(since=since, account="main"), "main")
+
+
 async def test_unknown_account_is_an_error(stored: Stored) -> None:
     with pytest.raises(UnknownAccountError, match="nobody"):
         stored.report(account="nobody")

@@ -67,11 +67,13 @@ class DashboardRepo:
     def report(self, period: Period, account: str | None = None) -> Report:
         """The report service's figures (``binfolio report``) for the period.
 
+        For one ``account``, its line only: no page shows the "all" line of a single account.
+
         Raises:
             UnknownAccountError: when ``account`` is given but unknown.
         """
         with self._session() as session:
-            return build_report(ReportRepo(session), period, account)
+            return build_report(ReportRepo(session), period, account, total=account is None)
 
     def account_statuses(self, name: str | None = None) -> list[AccountStatus]:
         """Every account (or the one called ``name``) with its latest snapshot and the time of

@@ -104,7 +104,7 @@ class ReportSource(Protocol):
     def run_prices(
         self, assets: set[str], start: datetime | None, until: datetime
     ) -> dict[str, dict[str, Decimal]]:
-        """``run_id → asset → price`` of the runs in the window."""
+        """``run_id → asset → price`` of (at least) the runs in the window."""
         ...
 
     def flows(

@@ -209,14 +209,30 @@
     donut(document.getElementById("chart-wallets"), holdings.by_wallet, "by wallet", c);
   }
 
-  async function drawAccount() {
+  // On the account page this script comes before plotly.js, both deferred: it runs first and
+  // asks for the chart data while plotly.js (4.8 MB) still downloads and compiles. Deferred
+  // scripts have all run when DOMContentLoaded fires, so plotly.js is there by then or failed.
+  // (Deferred scripts run in the "interactive" state, before that event.)
+  const scriptsRun =
+    document.readyState === "complete"
+      ? Promise.resolve()
+      : new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve));
+
+  async function plotlyLoaded() {
+    await scriptsRun;
     if (!window.Plotly) {
       throw new Error("plotly.js did not load from /vendor/plotly.min.js");
     }
+  }
+
+  async function drawAccount() {
     const base = "/api/accounts/" + encodeURIComponent(body.dataset.account);
-    const results = await Promise.all([
-      getJSON(base + "/series?" + body.dataset.apiQuery),
-      getJSON(base + "/holdings"),
+    const [results] = await Promise.all([
+      Promise.all([
+        getJSON(base + "/series?" + body.dataset.apiQuery),
+        getJSON(base + "/holdings"),
+      ]),
+      plotlyLoaded(),
     ]);
     lastSeries = results[0];
     lastHoldings = results[1];
