@@ -19,7 +19,7 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -198,18 +198,9 @@ def _servers(demo: Demo) -> tuple[list[_Running], Callable[[], Awaitable[None]]]
 
 
 def _start(name: str, web: FastAPI, host: str, port: int) -> _Running:
-    import uvicorn
+    from binfolio.entrypoints.web.server import embedded_server
 
-    class _Server(uvicorn.Server):
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            # The demo handles SIGINT/SIGTERM for every part; uvicorn would re-raise them.
-            yield
-
-    config = uvicorn.Config(
-        web, host=host, port=port, log_config=None, access_log=False, lifespan="on"
-    )
-    server = _Server(config)
+    server = embedded_server(web, host, port)
 
     async def serve() -> None:
         try:

@@ -18,7 +18,7 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -333,18 +333,9 @@ def _build(name: str, build: Callable[[App], Built], app: App) -> Built | None:
 
 
 def _server(web: WebApp) -> uvicorn.Server:
-    import uvicorn
+    from binfolio.entrypoints.web.server import embedded_server
 
-    class _Server(uvicorn.Server):
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            # `serve` handles SIGTERM/SIGINT for every part; uvicorn would re-raise them.
-            yield
-
-    config = uvicorn.Config(
-        web.app, host=web.host, port=web.port, log_config=None, access_log=False, lifespan="on"
-    )
-    return _Server(config)
+    return embedded_server(web.app, web.host, web.port)
 
 
 async def _serve(web: WebApp, server: uvicorn.Server) -> None:
