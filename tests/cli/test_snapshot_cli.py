@@ -165,3 +165,25 @@ def test_each_run_leaves_its_outcome_in_the_log_table(
     assert len(summary) == 1
     assert summary[0].level == "INFO"
     assert summary[0].run_id == run_id
+
+
+def test_messages_that_name_config_tables_keep_their_brackets(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    # rich reads "[[accounts]]" (or "[collector]") as markup unless the text is escaped: a fix
+    # that names the table to edit must reach the user whole.
+    (tmp_path / "work" / "binfolio.toml").write_text("[collector]\nconcurrency = 0\n")
+
+    bad = run_cli("snapshot")
+    (tmp_path / "work" / "binfolio.toml").write_text("")
+    engine = make_engine(f"sqlite:///{tmp_path / 'work' / 'binfolio.db'}")
+    upgrade(engine)
+    engine.dispose()
+    empty = run_cli(
+        "snapshot", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'work' / 'binfolio.db'}"}
+    )
+
+    assert bad.returncode == 2
+    assert "collector.concurrency" in bad.stderr
+    assert empty.returncode == 2
+    assert "add [[accounts]] to binfolio.toml" in empty.stderr

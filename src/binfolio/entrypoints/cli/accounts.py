@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import typer
+from rich.markup import escape
 
 from binfolio.entrypoints.cli.common import (
     EXIT_CONFIG,
@@ -67,10 +68,10 @@ def add(
                 utc_now(),
             )
         except SecretBoxError as exc:
-            err_console.print(f"[red]✗[/] {exc}")
+            err_console.print(f"[red]✗[/] {escape(str(exc))}")
             raise typer.Exit(EXIT_CONFIG) from None
         except service.AccountExistsError as exc:
-            err_console.print(f"[red]✗[/] {exc}")
+            err_console.print(f"[red]✗[/] {escape(str(exc))}")
             raise typer.Exit(EXIT_FAILED) from None
     console.print(
         f"[green]✓[/] stored account {listing.name} (key {listing.masked_key}), encrypted"
@@ -90,7 +91,8 @@ def list_(ctx: typer.Context) -> None:
     if not listings:
         console.print(
             "No accounts yet: add [[accounts]] to binfolio.toml or run "
-            "`binfolio accounts add NAME`."
+            "`binfolio accounts add NAME`.",
+            markup=False,
         )
         return
     table = Table("account", "key", "source")

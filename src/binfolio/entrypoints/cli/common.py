@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from binfolio.entrypoints.cli import heap
 
@@ -44,8 +45,10 @@ def print_problems(problems: list[ConfigProblem], title: str = "Configuration pr
     """Print each problem with its fix, on stderr."""
     err_console.print(f"[bold red]{title}:[/]")
     for problem in problems:
-        err_console.print(f"  [red]✗[/] {problem.key}: {problem.problem}", highlight=False)
-        err_console.print(f"    [dim]fix:[/] {problem.fix}", highlight=False)
+        err_console.print(
+            f"  [red]✗[/] {escape(problem.key)}: {escape(problem.problem)}", highlight=False
+        )
+        err_console.print(f"    [dim]fix:[/] {escape(problem.fix)}", highlight=False)
 
 
 def open_or_exit(
@@ -98,7 +101,7 @@ def require_schema(app: App) -> None:
 
     status = schema_status(app.engine)
     if status.error is not None:
-        err_console.print(f"[red]✗[/] cannot connect to {status.url}: {status.error}")
+        err_console.print(f"[red]✗[/] cannot connect to {status.url}: {escape(status.error)}")
         err_console.print(
             "  fix: check DATABASE_URL / [database] url; `binfolio doctor`", markup=False
         )

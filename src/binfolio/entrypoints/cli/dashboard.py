@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from binfolio.entrypoints.cli.common import EXIT_CONFIG, console, err_console, opened
 
@@ -40,7 +41,7 @@ def dashboard(
         try:
             web = create_dashboard_app(DashboardRepo(app.session_factory), options)
         except InsecureBindError as exc:
-            err_console.print(f"[red]✗[/] {exc}", highlight=False)
+            err_console.print(f"[red]✗[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(EXIT_CONFIG) from None
         shown = f"[{options.host}]" if ":" in options.host else options.host
         console.print(f"binfolio dashboard on http://{shown}:{bind_port}", highlight=False)

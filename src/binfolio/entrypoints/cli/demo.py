@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from binfolio.entrypoints.cli import heap
 from binfolio.entrypoints.cli.common import EXIT_CONFIG, EXIT_OK, console, err_console
@@ -59,7 +60,7 @@ def demo(
     try:
         wipe_demo_dir(directory)
     except DemoDirectoryError as exc:
-        err_console.print(f"[red]✗[/] {exc}", highlight=False)
+        err_console.print(f"[red]✗[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None
     # httpx logs every request at INFO; each run's own summary says what matters (as `serve`).
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -76,7 +77,7 @@ def demo(
         except KeyboardInterrupt:
             console.print("stopped")
         except DemoServerError as exc:
-            err_console.print(f"[red]✗[/] {exc}", highlight=False)
+            err_console.print(f"[red]✗[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(EXIT_CONFIG) from None
     raise typer.Exit(EXIT_OK)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from binfolio.entrypoints.cli.common import (
     EXIT_CONFIG,
@@ -74,7 +75,7 @@ def export_csv(
             until=parse_moment(until, end_of_day=True) if until else None,
         )
     except PeriodError as exc:
-        err_console.print(f"[red]✗[/] {exc}", highlight=False)
+        err_console.print(f"[red]✗[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None
     if account is not None and what in {What.SIGNALS, What.TRADES}:
         err_console.print(f"[yellow]![/] --account does not apply to {what.value}; ignored")
@@ -84,10 +85,12 @@ def export_csv(
         try:
             table = CsvExportRepository(app.session_factory).table(what.value, where)
         except UnknownAccountError as exc:
-            err_console.print(f"[red]✗[/] {exc}", highlight=False)
+            err_console.print(f"[red]✗[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(EXIT_CONFIG) from None
         except TableMissingError as exc:
-            err_console.print(f"[yellow]![/] {exc}; the export is empty", highlight=False)
+            err_console.print(
+                f"[yellow]![/] {escape(str(exc))}; the export is empty", highlight=False
+            )
             if out is not None:
                 out.write_text("", encoding="utf-8")
             raise typer.Exit(EXIT_OK) from None
@@ -147,11 +150,11 @@ def export_sheets(
         else:
             report = export.send_now(settings, store)
     if report.error is not None:
-        err_console.print(f"[red]✗[/] {report.error.message}", highlight=False)
+        err_console.print(f"[red]✗[/] {escape(report.error.message)}", highlight=False)
         err_console.print(f"  fix: {report.error.fix}", markup=False, highlight=False)
-        err_console.print(f"  {describe(report)}", markup=False, highlight=False)
+        err_console.print(f"  {escape(describe(report))}", markup=False, highlight=False)
         raise typer.Exit(EXIT_FAILED)
-    console.print(f"[green]✓[/] {describe(report)}", highlight=False)
+    console.print(f"[green]✓[/] {escape(describe(report))}", highlight=False)
     raise typer.Exit(EXIT_OK)
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from binfolio.entrypoints.cli.common import (
     EXIT_CONFIG,
@@ -91,7 +92,7 @@ def _print(report: HealthReport) -> None:
     else:
         console.print(f"no `binfolio serve` collector running (schedule {report.schedule_cron})")
     for reason in report.reasons:
-        err_console.print(f"[red]✗[/] {reason}", highlight=False)
+        err_console.print(f"[red]✗[/] {escape(str(reason))}", highlight=False)
     if report.ok:
         console.print("[green]healthy[/]")
 

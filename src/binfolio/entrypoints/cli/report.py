@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from binfolio.entrypoints.cli.common import (
     EXIT_CONFIG,
@@ -84,7 +85,7 @@ def report(
     try:
         chosen = resolve(preset=period, since=since, until=until, now=utc_now())
     except PeriodError as exc:
-        err_console.print(f"[red]✗[/] {exc}")
+        err_console.print(f"[red]✗[/] {escape(str(exc))}")
         raise typer.Exit(EXIT_CONFIG) from None
     with opened(ctx, log_to_file=False) as app:
         require_schema(app)
@@ -92,7 +93,7 @@ def report(
             with app.storage.report_source() as source:
                 result = build_report(source, chosen, account)
         except UnknownAccountError as exc:
-            err_console.print(f"[red]✗[/] {exc}")
+            err_console.print(f"[red]✗[/] {escape(str(exc))}")
             raise typer.Exit(EXIT_CONFIG) from None
     if output == "json":
         import json
@@ -121,16 +122,16 @@ def rebuild(
         err_console.print(f"[red]✗[/] no collected account{named} to rebuild")
         raise typer.Exit(EXIT_CONFIG)
     for name, error in errors.items():
-        err_console.print(f"[red]✗[/] {name}: {error}", highlight=False)
+        err_console.print(f"[red]✗[/] {name}: {escape(str(error))}", highlight=False)
     for name, update in updates.items():
         if update.failed:
             console.print(f"[red]✗[/] {name}: benchmark not started")
         else:
             waiting = update.waiting_since
             note = f"; waiting for prices from {waiting.isoformat()}" if waiting else ""
-            console.print(f"[green]✓[/] {name}: start + {update.applied} events{note}")
+            console.print(f"[green]✓[/] {name}: start + {update.applied} events{escape(str(note))}")
         for warning in update.warnings:
-            console.print(f"  [yellow]![/] {warning}", highlight=False)
+            console.print(f"  [yellow]![/] {escape(str(warning))}", highlight=False)
     failed = errors or any(u.failed for u in updates.values())
     raise typer.Exit(EXIT_FAILED if failed else 0)
 

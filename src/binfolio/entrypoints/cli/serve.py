@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from binfolio.entrypoints.cli import heap
 from binfolio.entrypoints.cli.common import (
@@ -86,7 +87,7 @@ def _followups(app: App, role: str) -> Followups:
     try:
         return build_followups(app, breaker=True)
     except NotifierConfigError as exc:
-        err_console.print(f"[red]✗[/] alerts.urls: {exc}")
+        err_console.print(f"[red]✗[/] alerts.urls: {escape(str(exc))}")
         raise typer.Exit(EXIT_CONFIG) from None
 
 

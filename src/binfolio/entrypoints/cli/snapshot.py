@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from binfolio.entrypoints.cli.common import (
     EXIT_CONFIG,
@@ -51,13 +52,14 @@ def snapshot(
     # httpx logs every request at INFO; the run's own summary says what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    # The run prints its own summary and one line per problem; INFO lines go to the log file.
-    with opened(ctx, console_level="WARNING") as app:
+    # The run prints its own summary with one line per problem; the log lines (which repeat
+    # them) go to the log file, and only errors beyond the run also reach the terminal.
+    with opened(ctx, console_level="ERROR") as app:
         require_schema(app)
         accounts = accounts_or_exit(app, frozenset(account))
         if not accounts:
             err_console.print(
-                "[red]✗[/] no accounts configured: add [[accounts]] to binfolio.toml, set "
+                "[red]✗[/] no accounts configured: add \\[\\[accounts]] to binfolio.toml, set "
                 "BINANCE_API_KEY/BINANCE_API_SECRET, or run `binfolio accounts add NAME`"
             )
             raise typer.Exit(EXIT_CONFIG)
@@ -75,7 +77,7 @@ def snapshot(
     else:
         print_run_table(result)
     if result.banned:
-        err_console.print(f"[bold red]✗ {result.errors[0]}[/]", highlight=False)
+        err_console.print(f"[bold red]✗ {escape(result.errors[0])}[/]", highlight=False)
     raise typer.Exit(EXIT_OK if result.all_complete else EXIT_FAILED)
 
 
@@ -107,7 +109,7 @@ def _followups(app: App) -> Followups:
     try:
         return build_followups(app, breaker=False)
     except NotifierConfigError as exc:
-        err_console.print(f"[red]✗[/] alerts.urls: {exc}")
+        err_console.print(f"[red]✗[/] alerts.urls: {escape(str(exc))}")
         raise typer.Exit(EXIT_CONFIG) from None
 
 
@@ -172,9 +174,11 @@ def print_run_table(result: RunResult) -> None:
     for account in result.accounts:
         # One line per account with a problem; tracebacks are in the log file only.
         for error in account.errors:
-            console.print(f"  [yellow]![/] {account.account}: {error}", highlight=False)
+            console.print(
+                f"  [yellow]![/] {account.account}: {escape(str(error))}", highlight=False
+            )
     for note in result.limit_notes:
-        console.print(f"  [cyan]⧗[/] {note}", highlight=False)
+        console.print(f"  [cyan]⧗[/] {escape(str(note))}", highlight=False)
     console.print(
         f"{len(result.accounts)} account(s) in {result.duration_ms / 1000:.2f} s, "
         f"{result.requests} requests, weight {result.weight}.",
