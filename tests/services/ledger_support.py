@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from binfolio.adapters.binance.client import BinanceClient
 from binfolio.adapters.binance.limiter import WeightLimiter
 from binfolio.adapters.storage.database import transaction
+from binfolio.adapters.storage.ledger_repo import write_ledger_update
 from binfolio.adapters.storage.models import AccountRow, RunPriceRow, RunRow, SnapshotRow
 from binfolio.adapters.storage.storage import SqlStorage
 from binfolio.domain.clock import from_ms, to_ms, utc_now
 from binfolio.services.ledger.sync import SyncResult, fetch_cash_flows
+from binfolio.services.ports import LedgerUpdate
 from binfolio.simulator import SimulatorConfig, create_app
 
 MINUTE = timedelta(minutes=1)
@@ -104,8 +106,14 @@ async def sync(
     batch = await fetch_cash_flows(
         storage, account_id=account_id, history=client, klines=client, symbols=symbols, now=now
     )
-    await storage.db.call(storage.ledger.write, account_id, batch.update)
+    await storage.db.call(write_ledger, factory, account_id, batch.update)
     return batch.result
+
+
+def write_ledger(factory: sessionmaker[Session], account_id: int, update: LedgerUpdate) -> None:
+    """A ledger update in a transaction of its own (a run writes it with the snapshot)."""
+    with transaction(factory) as session:
+        write_ledger_update(session, account_id, update)
 
 
 def add_account(factory: sessionmaker[Session], name: str) -> int:

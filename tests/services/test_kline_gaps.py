@@ -36,6 +36,7 @@ from tests.services.ledger_support import (
     asgi_simulator,
     minute_end,
     sync,
+    write_ledger,
 )
 
 D = Decimal
@@ -170,7 +171,7 @@ async def test_hook_values_a_flow_before_its_usdt_market_through_the_next_route(
         writer = await hook(FlowContext("main", client, str(uuid.uuid4()), FINAL, book))
 
     assert writer is not None
-    SqlStorage(factory).ledger.write(account_id, writer)
+    write_ledger(factory, account_id, writer)
     [row] = flows(engine)
     # 2 ETH × 0.05 BTC × 50000 = 5000
     assert (row.value_usdt, row.price_source) == (D(5000), "via_btc")

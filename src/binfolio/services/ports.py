@@ -105,10 +105,6 @@ class LedgerStore(Protocol):
         """The ``price_source`` of each of these flows already stored."""
         ...
 
-    def write(self, account_id: int, update: LedgerUpdate) -> None:
-        """Store ``update`` in a transaction of its own (outside a snapshot run)."""
-        ...
-
 
 class KlineCache(Protocol):
     """Final 1-minute kline closes kept in the database."""

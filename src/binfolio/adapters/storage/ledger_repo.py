@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from binfolio.adapters.storage.database import insert_if_absent, transaction
+from binfolio.adapters.storage.database import insert_if_absent
 from binfolio.adapters.storage.models import (
     AccountRow,
     CashFlowRow,
@@ -79,11 +79,6 @@ class LedgerRepo:
                 for kind, binance_id, source in rows:
                     found[(kind, binance_id)] = source
         return found
-
-    def write(self, account_id: int, update: LedgerUpdate) -> None:
-        """Store ``update`` in a transaction of its own."""
-        with transaction(self._factory) as session:
-            write_ledger_update(session, account_id, update)
 
 
 class KlineRepo:
