@@ -28,7 +28,7 @@ def test_six_fields_put_seconds_first() -> None:
     at_second_30 = Schedule("30 * * * * *")
 
     assert every_ten_s.next_after(T + timedelta(seconds=3)) == T + timedelta(seconds=10)
-    assert every_ten_s.interval_at(T + timedelta(seconds=3)) == timedelta(seconds=10)
+    assert every_ten_s.latest_at_or_before(T + timedelta(seconds=3)) == T
     assert at_second_30.next_after(T) == T + timedelta(seconds=30)
     assert at_second_30.next_after(T + timedelta(seconds=30)) == T + timedelta(
         minutes=1, seconds=30

@@ -229,24 +229,6 @@ def max_drawdown(returns: Iterable[Decimal]) -> Decimal:
     return figures(list(returns), EPOCH, EPOCH).max_drawdown
 
 
-def periods_per_year(span: Sequence[Interval]) -> Decimal:
-    """How many intervals of the observed mean length fit in a year of 365.25 days.
-
-    Raises:
-        ValueError: for an empty sequence.
-    """
-    if not span:
-        raise ValueError("no intervals")
-    return _periods_per_year(len(span), span[0].start, span[-1].end)
-
-
 def _periods_per_year(count: int, start: datetime, end: datetime) -> Decimal:
     # Microsecond integers keep the ratio exact; timedelta division would go through float.
     return Decimal(YEAR // _MICROS) * count / Decimal((end - start) // _MICROS)
-
-
-def return_figures(span: Sequence[Interval]) -> ReturnFigures:
-    """TWR, max drawdown, volatility and Sharpe of a chain of intervals."""
-    if not span:
-        return ReturnFigures(ZERO, ZERO, None, None)
-    return figures([i.ret for i in span], span[0].start, span[-1].end)

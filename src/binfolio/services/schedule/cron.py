@@ -56,7 +56,3 @@ class Schedule:
                 break
             count += 1
         return count
-
-    def interval_at(self, moment: datetime) -> timedelta:
-        """The gap between the slot before ``moment`` and the one after it."""
-        return self.next_after(moment) - self.latest_at_or_before(moment)
