@@ -73,7 +73,7 @@ import psutil
 
 from binfolio.adapters.binance.endpoints import EARN_FLEXIBLE, EARN_LOCKED, POOL_LIMITS_1M
 from binfolio.adapters.binance.limiter import WINDOW_S, WeightLimiter
-from binfolio.simulator.testing import Credentials, SimulatorHandle
+from binfolio.simulator.testing import Credentials, SimulatorHandle, write_accounts_config
 
 BINFOLIO = str(Path(sys.executable).with_name("binfolio"))
 BALANCES = {
@@ -191,26 +191,6 @@ def clean_env(data_dir: Path) -> dict[str, str]:
     return env | {"BINFOLIO_DATA_DIR": str(data_dir)}
 
 
-def write_config(
-    workdir: Path, base_url: str, accounts: list[Credentials], earn: bool
-) -> dict[str, str]:
-    """A binfolio.toml with the simulator's URLs and the accounts; returns their key variables."""
-    lines = ["[binance]", f'base_url = "{base_url}"', f'futures_base_url = "{base_url}"']
-    env: dict[str, str] = {}
-    for creds in accounts:
-        upper = creds.name.upper()
-        lines += [
-            "[[accounts]]",
-            f'name = "{creds.name}"',
-            f'api_key_env = "{upper}_KEY"',
-            f'api_secret_env = "{upper}_SECRET"',
-            *([] if earn else ["wallets = { earn = false }"]),
-        ]
-        env |= {f"{upper}_KEY": creds.api_key, f"{upper}_SECRET": creds.api_secret}
-    (workdir / "binfolio.toml").write_text("\n".join(lines) + "\n")
-    return env
-
-
 class Databases:
     """A fresh, migrated database for every run: a copied SQLite file or a new schema."""
 
@@ -325,7 +305,9 @@ def measure(
     n = len(accounts)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        env = clean_env(workdir / "data") | write_config(workdir, sim.base_url, accounts, earn)
+        env = clean_env(workdir / "data") | write_accounts_config(
+            workdir / "binfolio.toml", sim.base_url, accounts, earn=earn
+        )
         runs = []
         for _ in range(repeat):
             with databases.fresh() as db_url:
@@ -468,7 +450,9 @@ def startup_runs(
     """`binfolio snapshot` of one account, no latency: start-up and exit, mostly."""
     with tempfile.TemporaryDirectory() as tmp, databases.fresh() as db_url:
         workdir = Path(tmp)
-        env = clean_env(workdir / "data") | write_config(workdir, sim.base_url, [creds], True)
+        env = clean_env(workdir / "data") | write_accounts_config(
+            workdir / "binfolio.toml", sim.base_url, [creds]
+        )
         runs = []
         for i in range(repeat + 1):  # the first is a warm-up
             figures = snapshot_once(sim, sim_process, env, workdir, db_url, 1, 60)

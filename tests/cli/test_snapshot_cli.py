@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from binfolio.adapters.storage.database import make_engine, upgrade
-from binfolio.simulator.testing import Credentials, SimulatorHandle
+from binfolio.simulator.testing import Credentials, SimulatorHandle, write_accounts_config
 from tests.cli.conftest import RunCli
 
 BALANCES = {"spot": {"USDT": "1000", "BTC": "0.5", "FOO": "7"}, "futures": {"USDT": "250"}}
@@ -15,25 +15,9 @@ BALANCES = {"spot": {"USDT": "1000", "BTC": "0.5", "FOO": "7"}, "futures": {"USD
 
 def _config(workdir: Path, sim: SimulatorHandle, accounts: list[Credentials]) -> dict[str, str]:
     """A binfolio.toml naming each account's variables, and the variables themselves."""
-    lines = [
-        "[binance]",
-        f'base_url = "{sim.base_url}"',
-        f'futures_base_url = "{sim.base_url}"',
-        "[logging]",
-        'level = "WARNING"',
-    ]
-    env: dict[str, str] = {}
-    for creds in accounts:
-        upper = creds.name.upper()
-        lines += [
-            "[[accounts]]",
-            f'name = "{creds.name}"',
-            f'api_key_env = "{upper}_KEY"',
-            f'api_secret_env = "{upper}_SECRET"',
-        ]
-        env |= {f"{upper}_KEY": creds.api_key, f"{upper}_SECRET": creds.api_secret}
-    (workdir / "binfolio.toml").write_text("\n".join(lines) + "\n")
-    return env
+    return write_accounts_config(
+        workdir / "binfolio.toml", sim.base_url, accounts, extra=["[logging]", 'level = "WARNING"']
+    )
 
 
 def _setup(tmp_path: Path, sim: SimulatorHandle, names: list[str]) -> dict[str, str]:

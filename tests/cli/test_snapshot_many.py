@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from binfolio.adapters.storage.database import make_engine, upgrade
-from binfolio.simulator.testing import Credentials, SimulatorHandle
+from binfolio.simulator.testing import Credentials, SimulatorHandle, write_accounts_config
 
 ACCOUNTS = 40
 TIMEOUT_S = 60.0
@@ -42,25 +42,9 @@ def _write_config(
     workdir: Path, sim: SimulatorHandle, accounts: list[Credentials]
 ) -> dict[str, str]:
     """A binfolio.toml with only what a user must write: the simulator's URL and the accounts."""
-    lines = [
-        "[binance]",
-        f'base_url = "{sim.base_url}"',
-        f'futures_base_url = "{sim.base_url}"',
-        "[logging]",
-        'level = "WARNING"',
-    ]
-    env: dict[str, str] = {}
-    for creds in accounts:
-        upper = creds.name.upper()
-        lines += [
-            "[[accounts]]",
-            f'name = "{creds.name}"',
-            f'api_key_env = "{upper}_KEY"',
-            f'api_secret_env = "{upper}_SECRET"',
-        ]
-        env |= {f"{upper}_KEY": creds.api_key, f"{upper}_SECRET": creds.api_secret}
-    (workdir / "binfolio.toml").write_text("\n".join(lines) + "\n")
-    return env
+    return write_accounts_config(
+        workdir / "binfolio.toml", sim.base_url, accounts, extra=["[logging]", 'level = "WARNING"']
+    )
 
 
 def _nav_held(sim: SimulatorHandle, name: str) -> Decimal:

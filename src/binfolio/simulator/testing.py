@@ -27,10 +27,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -65,6 +66,36 @@ class Credentials:
         query = urlencode({k: str(v) for k, v in params.items()})
         signature = hmac.new(self.api_secret.encode(), query.encode(), hashlib.sha256).hexdigest()
         return f"{query}&signature={signature}"
+
+
+def write_accounts_config(
+    path: Path,
+    base_url: str,
+    accounts: Sequence[Credentials],
+    *,
+    earn: bool = True,
+    extra: Sequence[str] = (),
+) -> dict[str, str]:
+    """A ``binfolio.toml`` at ``path`` pointing at the simulator and naming each account's key
+    variables; returns those variables (``NAME_KEY``/``NAME_SECRET``).
+
+    ``earn`` False switches the Earn wallets off per account; ``extra`` lines follow the
+    ``[binance]`` table (other tables of the user's choosing).
+    """
+    lines = ["[binance]", f'base_url = "{base_url}"', f'futures_base_url = "{base_url}"', *extra]
+    env: dict[str, str] = {}
+    for creds in accounts:
+        upper = creds.name.upper().replace("-", "_")
+        lines += [
+            "[[accounts]]",
+            f'name = "{creds.name}"',
+            f'api_key_env = "{upper}_KEY"',
+            f'api_secret_env = "{upper}_SECRET"',
+            *([] if earn else ["wallets = { earn = false }"]),
+        ]
+        env |= {f"{upper}_KEY": creds.api_key, f"{upper}_SECRET": creds.api_secret}
+    path.write_text("\n".join(lines) + "\n")
+    return env
 
 
 def _jsonable(value: Any) -> Any:
