@@ -100,12 +100,6 @@ def write_setup(workdir: Path, sim: SimulatorHandle, accounts: int, cron: str) -
         f'futures_base_url = "{sim.base_url}"',
         "[collector]",
         f'schedule_cron = "{cron}"',
-        "[logging]",
-        'level = "WARNING"',
-        "[dashboard]",
-        "enabled = false",
-        "[webhook]",
-        "enabled = false",
     ]
     env = {
         k: v
@@ -225,7 +219,7 @@ def main() -> int:
         while len(slots) < args.slots:
             slots.append(schedule.next_after(slots[-1]))
         rejected: dict[str, int] = {}
-        end = slots[-1] + schedule.interval_at(slots[-1])
+        end = schedule.next_after(slots[-1])
         print(
             f"serve pid {serve.pid}: {args.accounts} accounts, slots {first:%H:%M:%S} to "
             f"{slots[-1]:%H:%M:%S} UTC",

@@ -16,6 +16,9 @@ NOW = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
 def test_the_slot_is_the_time_between_two_runs_of_the_schedule() -> None:
     assert slot_length("0 * * * *", NOW) == timedelta(hours=1)
     assert slot_length("0 8 * * *", NOW) == timedelta(days=1)
+    # Six fields put seconds first, as the serve loop reads them (once read as 1 s).
+    assert slot_length("*/10 * * * * *", NOW) == timedelta(seconds=10)
+    assert slot_length("0 */5 * * * *", NOW) == timedelta(minutes=5)
     assert slot_length("*/15 * * * *", NOW) == timedelta(minutes=15)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +10,9 @@ import pytest
 from sqlalchemy import Engine
 
 from binfolio.adapters.storage.database import make_engine, upgrade
-from binfolio.simulator.testing import SimulatorHandle
+from binfolio.simulator.testing import SimulatorHandle, wait_until
 from tests.alerts.receivers import json_receiver
-from tests.schedule.conftest import ServeSetup, write_setup
+from tests.schedule.conftest import ServeSetup, runs, write_setup
 
 
 @pytest.fixture
@@ -46,7 +45,9 @@ def test_serve_sends_an_alert_once_while_its_condition_holds(
         simulator.set_balances("main", {"spot": {"USDT": "1000", "FOO": "5"}})
         serve = setup.start("serve", "--role", "collector")
         [alert] = webhook.wait_for(1, timeout_s=30)
-        time.sleep(12)  # two more slots: the condition still holds
+        seen = len(runs(sqlite_engine))
+        # Two more runs while the condition still holds.
+        assert wait_until(lambda: len(runs(sqlite_engine)) >= seen + 2, 30), setup.log()
         serve.send_signal(signal.SIGTERM)
 
         assert serve.wait(30) == 0, setup.log()

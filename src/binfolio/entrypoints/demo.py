@@ -30,7 +30,6 @@ from binfolio.simulator.testing import Credentials, SimulatorHandle, running_sim
 
 HOUR = timedelta(hours=1)
 DEMO_MARKER = ".binfolio-demo"
-SCENARIOS = ("steady", "bull", "bear", "crash", "sideways")
 
 
 class DemoDirectoryError(BinfolioError):

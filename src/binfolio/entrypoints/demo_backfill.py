@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from binfolio.bootstrap import App, make_exchange
+from binfolio.bootstrap import App
 from binfolio.domain.clock import from_ms, to_ms
 from binfolio.domain.snapshot import Snapshot, WalletRead, build_snapshot
 from binfolio.domain.valuation import AssetPrice, PriceBook
@@ -83,7 +83,7 @@ async def backfill(demo: Demo, days: int, progress: Progress | None = None) -> B
         due[event.hour].append(event)
     snapshots = 0
     valued: dict[str, tuple[Snapshot, list[AssetPrice]]] = {}
-    async with make_exchange(app.settings, len(accounts), limiter=app.limiter) as exchange:
+    async with app.exchange(len(accounts)) as exchange:
         await exchange.sync_time()
 
         async def read(

@@ -9,6 +9,7 @@ collects. Hooks run in order after each run, exports first: the alerts read the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,7 +42,8 @@ class Followups:
     async def aclose(self) -> None:
         """Give queued alerts a few seconds to go out, and close the key-check connections."""
         if self.notifier is not None:
-            self.notifier.close(5.0)
+            # Waits up to 5 s for the receivers' threads: not on the event loop.
+            await asyncio.to_thread(self.notifier.close, 5.0)
         if self.exchange is not None:
             await self.exchange.aclose()
 

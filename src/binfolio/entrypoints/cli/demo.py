@@ -44,13 +44,13 @@ def demo(
     import platformdirs
 
     from binfolio.entrypoints.demo import (
-        SCENARIOS,
         DemoDirectoryError,
         DemoOptions,
         started_demo,
         wipe_demo_dir,
     )
     from binfolio.entrypoints.demo_live import DemoServerError
+    from binfolio.simulator import SCENARIOS
 
     if scenario not in SCENARIOS:
         err_console.print(f"[red]✗[/] --scenario {scenario}: choose one of {', '.join(SCENARIOS)}")
@@ -159,18 +159,14 @@ def _show_ready(running: Demo, urls: Urls, options: DemoOptions) -> None:
 
 
 def _show_step(result: RunResult) -> None:
-    navs = "  ".join(f"{a.account} {_money(a.nav_usdt)}" for a in result.accounts)
+    from binfolio.domain.money import shown
+
+    navs = "  ".join(f"{a.account} {shown(a.nav_usdt)}" for a in result.accounts)
     console.print(
         f"{result.started_at:%Y-%m-%d %H:%M} UTC  {result.status:<8}  {navs}  "
         f"({result.duration_ms} ms)",
         highlight=False,
     )
-
-
-def _money(value: object) -> str:
-    from decimal import Decimal
-
-    return f"{value:,.2f}" if isinstance(value, Decimal) else "—"
 
 
 def register(app: typer.Typer) -> None:

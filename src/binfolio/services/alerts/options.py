@@ -9,12 +9,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import ParamSpec, TypeVar
 
-from croniter import croniter
-
 from binfolio.config import Settings
 from binfolio.domain.alerts import AlertKind, Thresholds
 from binfolio.domain.circuit import CircuitPolicy
 from binfolio.services.ports import Db
+from binfolio.services.schedule.cron import Schedule
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -32,10 +31,11 @@ class AlertOptions:
 
 
 def slot_length(schedule_cron: str, now: datetime) -> timedelta:
-    """The time between the schedule's next two slots after ``now`` (cron in UTC)."""
-    slots = croniter(schedule_cron, now)
-    first = slots.get_next(datetime)
-    return slots.get_next(datetime) - first
+    """The time between the schedule's next two slots after ``now`` (cron in UTC; six fields
+    put seconds first, as the serve loop reads them)."""
+    schedule = Schedule(schedule_cron)
+    first = schedule.next_after(now)
+    return schedule.next_after(first) - first
 
 
 def alert_options(settings: Settings, now: datetime) -> AlertOptions:
