@@ -30,6 +30,7 @@ T = TypeVar("T")
 # SQLite lets one writer in at a time and PostgreSQL's default max_connections is 100, shared
 # by every binfolio process of a scale-out: more threads than this buy nothing.
 MAX_DB_THREADS = 16
+MIN_DB_THREADS = 2
 # Connections beyond the workers' share, for synchronous callers (a CLI command's own reads,
 # the log sink at exit), so that they never wait behind the workers either.
 SPARE_CONNECTIONS = 2
@@ -48,7 +49,7 @@ class DbSizing:
 
         Each account in flight has at most one database call under way at a time.
         """
-        threads = max(2, min(concurrency, MAX_DB_THREADS))
+        threads = max(MIN_DB_THREADS, min(concurrency, MAX_DB_THREADS))
         return cls(threads=threads, connections=threads + SPARE_CONNECTIONS)
 
 
@@ -82,12 +83,10 @@ class DbRunner:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="binfolio-db")
         loop = asyncio.get_running_loop()
-        try:
+        with storage_errors():  # translated once, for every async caller
             return await loop.run_in_executor(
                 self._executor, functools.partial(function, *args, **kwargs)
             )
-        except SQLAlchemyError as exc:  # translated here, once, for every async caller
-            raise StorageError(f"{type(exc).__name__}: {exc}") from exc
 
     def close(self) -> None:
         """Wait for calls under way and stop the threads."""

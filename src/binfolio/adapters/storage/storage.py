@@ -13,7 +13,7 @@ from binfolio.adapters.storage.benchmark_repo import BenchmarkRepo
 from binfolio.adapters.storage.ledger_repo import KlineRepo, LedgerRepo
 from binfolio.adapters.storage.models import AccountRow, SnapshotRow
 from binfolio.adapters.storage.report_repo import ReportRepo
-from binfolio.adapters.storage.runner import DbRunner, DbSizing
+from binfolio.adapters.storage.runner import MIN_DB_THREADS, DbRunner
 from binfolio.adapters.storage.snapshot_store import SnapshotStore
 
 
@@ -29,7 +29,7 @@ class SqlStorage:
     ) -> None:
         self.factory = factory
         self.outbox = outbox
-        self.db = runner or DbRunner(DbSizing.for_concurrency(0).threads)
+        self.db = runner or DbRunner(MIN_DB_THREADS)
         self.ledger = LedgerRepo(factory)
         self.klines = KlineRepo(factory)
         self.benchmarks = BenchmarkRepo(factory)

@@ -143,7 +143,7 @@ async def _rebuild(app: App, only: str | None) -> tuple[dict[str, BenchmarkUpdat
 
     settings, storage = app.settings, app.storage
     configured = {a.name: a for a in settings.accounts}
-    accounts = storage.collected_accounts(only)
+    accounts = await storage.db.call(storage.collected_accounts, only)
     updates: dict[str, BenchmarkUpdate] = {}
     errors: dict[str, str] = {}
     async with app.exchange(1) as exchange:

@@ -67,7 +67,11 @@ class KlineCloses:
 
     async def preload(self, symbols: Iterable[str], minutes_ms: Iterable[int]) -> None:
         """Read the cached closes of these symbols and minutes in one worker-thread call."""
-        keys = {(s, m) for s in set(symbols) for m in set(minutes_ms)} - self._looked_up
+        await self.preload_keys({(s, m) for s in set(symbols) for m in set(minutes_ms)})
+
+    async def preload_keys(self, wanted: Iterable[KlineKey]) -> None:
+        """Read the cached closes of these (symbol, minute) keys in one worker-thread call."""
+        keys = set(wanted) - self._looked_up
         if keys:
             self._memo.update(await self._db.call(self._cache.closes, keys))
             self._looked_up |= keys

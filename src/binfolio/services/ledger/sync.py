@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from binfolio.domain.benchmark import kline_minute_ms
 from binfolio.domain.clock import to_ms, utc_now
 from binfolio.domain.flows import CashFlow, parse_deposit, parse_withdrawal
 from binfolio.services.ledger.flow_prices import (
@@ -117,12 +118,22 @@ async def fetch_cash_flows(
     if account_id is not None and flows:
         existing = await db.call(ledger.flow_sources, account_id, [f.binance_id for f in flows])
     closes = KlineCloses(storage.klines, db, klines, now_ms=to_ms(end))
+    open_flows = [
+        f
+        for f in flows
+        if existing.get((f.kind.value, f.binance_id), PENDING_SOURCE) in _OPEN_SOURCES
+    ]
+    # Every cached close these flows may need, in one read instead of one per flow.
+    await closes.preload_keys(
+        (pair, kline_minute_ms(f.time))
+        for f in open_flows
+        for route in usable(f.coin)
+        for pair in route
+    )
     batch = FlowBatch(SyncResult(start, end), LedgerUpdate(synced_until=end, recorded_at=end))
-    for flow in flows:
+    for flow in open_flows:
         key = (flow.kind.value, flow.binance_id)
         stored = existing.get(key, PENDING_SOURCE)
-        if stored not in _OPEN_SOURCES:
-            continue
         price = await price_flow(closes, flow, usable)
         if stored == UNPRICED.source and price.source in _OPEN_SOURCES:
             continue  # still no price: keep the 0 (never back to pending) and warn only once
