@@ -137,3 +137,12 @@ async def test_no_cors_and_no_writes(client: httpx.AsyncClient) -> None:
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
     )
     assert "access-control-allow-origin" not in preflight.headers
+
+
+async def test_an_empty_token_is_no_token_and_keeps_the_host_check(
+    history: History, make_client: MakeClient
+) -> None:
+    rebound = make_client(history.url, base_url="http://attacker.example:8000", token=SecretStr(""))
+    response = await rebound.get("/api/accounts")
+    assert response.status_code == 400
+    assert "unknown host 'attacker.example'" in response.text

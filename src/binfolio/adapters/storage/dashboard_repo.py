@@ -42,6 +42,7 @@ from binfolio.adapters.storage.models import (
     SnapshotRow,
 )
 from binfolio.adapters.storage.report_repo import ReportRepo
+from binfolio.adapters.storage.schedule_repo import ScheduleRepo
 from binfolio.adapters.storage.schema import schema_status
 from binfolio.domain.performance import FlowAt
 from binfolio.domain.periods import Period
@@ -63,6 +64,10 @@ class DashboardRepo:
 
     def __init__(self, factory: SessionFactory) -> None:
         self._factory = factory
+
+    def circuit_states(self) -> dict[str, str]:
+        """Account name → circuit state, as the serve loop's breakers store them."""
+        return ScheduleRepo(self._factory).circuit_states()
 
     def report(self, period: Period, account: str | None = None) -> Report:
         """The report service's figures (``binfolio report``) for the period.

@@ -6,9 +6,7 @@ import typer
 from rich.markup import escape
 
 from binfolio.entrypoints.cli.common import EXIT_CONFIG, console, err_console, opened
-
-# Open pages hold server-sent event streams; past this the server stops without them.
-GRACEFUL_SHUTDOWN_S = 3
+from binfolio.entrypoints.web.server import GRACEFUL_SHUTDOWN_S
 
 
 def dashboard(

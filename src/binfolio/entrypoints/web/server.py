@@ -8,6 +8,10 @@ from collections.abc import Iterator
 import uvicorn
 from fastapi import FastAPI
 
+# Open dashboard pages hold server-sent event streams that never end by themselves: past this,
+# a stopping server closes them instead of waiting for the browser to leave.
+GRACEFUL_SHUTDOWN_S = 3
+
 
 class EmbeddedServer(uvicorn.Server):
     """uvicorn without its own SIGINT/SIGTERM handling: the process stops every part itself
@@ -21,6 +25,13 @@ class EmbeddedServer(uvicorn.Server):
 def embedded_server(app: FastAPI, host: str, port: int) -> EmbeddedServer:
     """A server for ``app`` on ``host:port``; binfolio's logging, no access log."""
     config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        server_header=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
     return EmbeddedServer(config)

@@ -9,6 +9,7 @@ never a 500.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,9 @@ def create_dashboard_app(
     options = options or DashboardOptions()
     require_token_off_loopback(options.host, options.token, key=TOKEN_KEY)
     repo = source if isinstance(source, DashboardRepo) else DashboardRepo(source)
+    if options.circuit_states is None:
+        # The circuit breakers' states as `serve` stores them (the "circuit open" badge).
+        options = replace(options, circuit_states=repo.circuit_states)
     templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
     formatting.install(templates.env)
     templates.env.globals.update(
@@ -85,7 +89,8 @@ def create_dashboard_app(
         templates=templates,
     )
     app.state.vendor_files = vendor.VendorFiles()
-    protected = [Depends(TokenAuth(options.token, realm="binfolio dashboard"))]
+    auth = TokenAuth(options.token, realm="binfolio dashboard")
+    protected = [Depends(auth)]
 
     app.include_router(health.router)
     app.include_router(vendor.router)
@@ -100,7 +105,7 @@ def create_dashboard_app(
 
     _install_error_pages(app, templates)
     app.add_middleware(SecurityHeadersMiddleware)
-    if options.token is None:
+    if not auth.enabled:  # an empty token is no token: the Host check must stay
         app.add_middleware(LoopbackHostMiddleware, allowed=LOOPBACK_NAMES | {options.host})
     return app
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from croniter import croniter
 from pydantic import SecretStr
 
 from binfolio.config import Settings
 from binfolio.domain.clock import Clock, utc_now
+from binfolio.services.alerts.options import slot_length
 
 CircuitStates = Callable[[], Mapping[str, str]]
 """Hook for the circuit breaker: account name → state (``"open"``, ``"closed"``).
@@ -36,14 +36,6 @@ class DashboardOptions:
     clock: Clock = field(default=utc_now)
 
 
-def schedule_interval(cron: str, now: datetime) -> timedelta:
-    """The gap between the schedule's next two runs after ``now`` (an hour for ``0 * * * *``)."""
-    runs = croniter(cron, now)
-    first: datetime = runs.get_next(datetime)
-    second: datetime = runs.get_next(datetime)
-    return second - first
-
-
 def options_from_settings(
     settings: Settings, *, circuit_states: CircuitStates | None = None, clock: Clock = utc_now
 ) -> DashboardOptions:
@@ -52,7 +44,7 @@ def options_from_settings(
     An account is stale after ``alerts.stale_after_intervals`` intervals of
     ``collector.schedule_cron``, the rule of the stale alert.
     """
-    interval = schedule_interval(settings.collector.schedule_cron, clock())
+    interval = slot_length(settings.collector.schedule_cron, clock())
     return DashboardOptions(
         host=settings.dashboard.host,
         token=settings.dashboard.token,
