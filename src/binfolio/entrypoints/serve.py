@@ -313,7 +313,7 @@ def _webhook(app: App) -> Built:
     from binfolio.entrypoints.web.webhook.wiring import build_trader
 
     built = build_trader(app)
-    return create_webhook_app(built.trader, built.options), built.aclose
+    return create_webhook_app(built.trader, built.options, on_close=built.aclose), None
 
 
 def _build(name: str, build: Callable[[App], Built], app: App) -> Built | None:

@@ -33,7 +33,6 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Serve POST /webhook, GET /status, POST /pause|/resume and GET /health."""
-        import asyncio
 
         import uvicorn
 
@@ -57,7 +56,7 @@ def register(app: typer.Typer) -> None:
             except OSError as exc:
                 err_console.print(f"cannot listen on {bind_host}:{bind_port}: {exc}", markup=False)
                 raise typer.Exit(EXIT_CONFIG) from exc
-            web = create_webhook_app(built.trader, built.options)
+            web = create_webhook_app(built.trader, built.options, on_close=built.aclose)
             mode = settings.trading.mode
             typer.echo(
                 f"binfolio webhook at {base_url(sock)}/webhook  (mode {mode}, orders to "
@@ -73,5 +72,3 @@ def register(app: typer.Typer) -> None:
                 server.run(sockets=[sock])
             except KeyboardInterrupt:
                 typer.echo("webhook stopped")
-            finally:
-                asyncio.run(built.aclose())

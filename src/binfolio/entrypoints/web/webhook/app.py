@@ -7,7 +7,7 @@ lifespan instead, and must not enable uvicorn's proxy headers (see ``ingress``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -19,7 +19,11 @@ from binfolio.services.trade.trader import Trader
 
 
 def create_webhook_app(
-    trader: Trader, options: WebhookOptions, *, manage_trader: bool = True
+    trader: Trader,
+    options: WebhookOptions,
+    *,
+    manage_trader: bool = True,
+    on_close: Callable[[], Awaitable[None]] | None = None,
 ) -> FastAPI:
     """The webhook server for ``trader``.
 
@@ -27,6 +31,8 @@ def create_webhook_app(
         trader: the mode's trader.
         options: secret, body cap, allowlist, trusted proxies, default trade size.
         manage_trader: start and stop the trader with the app's lifespan.
+        on_close: awaited after the trader stopped, on the server's own event loop (the
+            trader's HTTP pool was opened there and must be closed there).
     """
 
     @asynccontextmanager
@@ -38,6 +44,8 @@ def create_webhook_app(
         finally:
             if manage_trader:
                 await trader.stop()
+            if on_close is not None:
+                await on_close()
 
     app = FastAPI(
         title="binfolio trader",

@@ -8,6 +8,7 @@ first account by default) at ``trading.base_url`` or the mode's Binance URL. Liv
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -50,8 +51,8 @@ class BuiltTrader:
         """Close the HTTP pool and flush the notices (after ``trader.stop()``)."""
         await self.http.aclose()
         close = getattr(self.notifier, "close", None)
-        if callable(close):
-            close(5.0)
+        if callable(close):  # waits up to 5 s for the receivers: not on the event loop
+            await asyncio.to_thread(close, 5.0)
 
 
 def check_settings(settings: Settings) -> list[ConfigProblem]:
